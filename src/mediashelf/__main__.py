@@ -1,0 +1,3 @@
+from mediashelf.cli import main
+
+raise SystemExit(main())

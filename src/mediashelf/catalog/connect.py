@@ -1,0 +1,122 @@
+"""Opening the catalog: location, pragmas, migrations, transactions and the scan lock."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import os
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from mediashelf.catalog.schema import migrate
+from mediashelf.errors import CatalogBusy, CatalogError
+
+
+def default_db_path() -> Path:
+    """`$XDG_DATA_HOME/mediashelf/library.db` (default `~/.local/share/mediashelf/library.db`)."""
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(
+        os.path.expanduser("~"), ".local", "share"
+    )
+    return Path(base) / "mediashelf" / "library.db"
+
+
+class Catalog:
+    """One connection to the catalog.  Autocommit mode; `atomic()` opens transactions.
+
+    `atomic()` nests: the outermost call is a `BEGIN IMMEDIATE` transaction, inner
+    calls are savepoints, as in sqlite-utils.
+    """
+
+    def __init__(self, path: Path, db: sqlite3.Connection) -> None:
+        self.path = path
+        self.db = db
+        self._depth = 0
+        self._lock_fd: int | None = None
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[sqlite3.Connection]:
+        depth = self._depth
+        name = f"sp{depth}"
+        self.db.execute("BEGIN IMMEDIATE" if depth == 0 else f"SAVEPOINT {name}")
+        self._depth += 1
+        try:
+            yield self.db
+        except BaseException:
+            self._depth -= 1
+            if depth == 0:
+                self.db.execute("ROLLBACK")
+            else:
+                self.db.execute(f"ROLLBACK TO {name}")
+                self.db.execute(f"RELEASE {name}")
+            raise
+        self._depth -= 1
+        self.db.execute("COMMIT" if depth == 0 else f"RELEASE {name}")
+
+    def acquire_scan_lock(self, wait: float = 0.0) -> None:
+        """Take the catalog's exclusive scan lock (a `flock` on `<db>.lock`).
+
+        The kernel drops the lock when the process dies, even by SIGKILL, so a
+        crashed scan never leaves a stale lock behind.
+        """
+        lock_path = str(self.path) + ".lock"
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as e:
+                if e.errno not in (errno.EAGAIN, errno.EACCES):
+                    os.close(fd)
+                    raise CatalogError(f"cannot lock catalog {self.path}: {e.strerror}") from e
+                if time.monotonic() >= deadline:
+                    holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+                    os.close(fd)
+                    raise CatalogBusy(
+                        f"another scan (pid {holder}) is running on {self.path}; "
+                        "wait for it to finish or pass --wait SECONDS"
+                    ) from None
+                time.sleep(0.1)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        self._lock_fd = fd
+
+    def release_scan_lock(self) -> None:
+        if self._lock_fd is not None:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._lock_fd, 0)
+            os.close(self._lock_fd)  # closing drops the flock
+            self._lock_fd = None
+
+    def close(self) -> None:
+        self.release_scan_lock()
+        self.db.close()
+
+
+def open_catalog(path: Path, *, create: bool = True) -> Catalog:
+    """Open (and create and migrate, if needed) the catalog at `path`.
+
+    With `create=False` a missing catalog is an error rather than a new empty file
+    (read-only commands should not litter).
+    """
+    if not path.exists():
+        if not create:
+            raise CatalogError(f"no catalog at {path}: run `shelf scan PATH` first (or pass --db)")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise CatalogError(f"cannot create catalog folder {path.parent}: {e.strerror}") from e
+    try:
+        db = sqlite3.connect(path, isolation_level=None, timeout=30.0, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA temp_store=MEMORY")
+        db.execute("PRAGMA cache_size=-16000")  # 16 MB page cache keeps peak RSS low
+        db.execute("PRAGMA busy_timeout=30000")
+        migrate(db)
+    except sqlite3.DatabaseError as e:
+        raise CatalogError(f"cannot open catalog {path}: {e}") from e
+    return Catalog(path, db)

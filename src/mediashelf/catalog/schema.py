@@ -1,0 +1,143 @@
+"""Named schema migrations, applied in order and recorded in the `migrations` table.
+
+A migration is never edited once released: later changes are new migrations.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable
+
+from mediashelf.model import AUDIO_FIELDS, FieldType
+
+_SQL_TYPES: dict[FieldType, str] = {
+    "text": "TEXT",
+    "int": "INTEGER",
+    "real": "REAL",
+    "bool": "INTEGER",
+    "list": "TEXT",  # JSON array
+}
+
+
+def _audio_columns() -> str:
+    return ",\n    ".join(f"{name} {_SQL_TYPES[ftype]}" for name, ftype in AUDIO_FIELDS)
+
+
+def _run_script(db: sqlite3.Connection, script: str) -> None:
+    """Run `;`-separated DDL inside the caller's transaction (executescript would commit)."""
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            db.execute(statement)
+            statement = ""
+    if statement.strip():
+        raise ValueError(f"incomplete SQL statement in migration: {statement[:60]!r}")
+
+
+def _m0001_initial(db: sqlite3.Connection) -> None:
+    _run_script(
+        db,
+        f"""
+CREATE TABLE folders (
+    id INTEGER PRIMARY KEY,
+    path BLOB NOT NULL UNIQUE,
+    signature BLOB,          -- digest of the folder's entries at the last complete scan
+    scan_id INTEGER
+);
+
+CREATE TABLE items (
+    id INTEGER PRIMARY KEY,
+    path BLOB NOT NULL,      -- raw bytes of the absolute path (lossless)
+    folder_id INTEGER NOT NULL REFERENCES folders(id),
+    kind TEXT NOT NULL,      -- audio | image | video | other
+    format TEXT,
+    ext TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    dev INTEGER NOT NULL,
+    ino INTEGER NOT NULL,
+    quick_hash BLOB,         -- xxh3-128 of size + first and last 16 KiB
+    added_ns INTEGER NOT NULL,
+    updated_ns INTEGER NOT NULL,
+    scan_id INTEGER,
+    missing INTEGER NOT NULL DEFAULT 0,   -- 1: not found by the last scan of its folder
+    error TEXT,              -- why metadata could not be read (see failures)
+    {_audio_columns()},
+    extra TEXT               -- JSON object: every tag read that has no column
+);
+CREATE UNIQUE INDEX items_path ON items(path);
+CREATE INDEX items_folder ON items(folder_id);
+CREATE INDEX items_inode ON items(dev, ino);
+CREATE INDEX items_size ON items(size);
+CREATE INDEX items_kind ON items(kind, format);
+CREATE INDEX items_artist ON items(artist);
+CREATE INDEX items_albumartist_album ON items(albumartist, album);
+CREATE INDEX items_album ON items(album);
+CREATE INDEX items_title ON items(title);
+CREATE INDEX items_year ON items(year);
+CREATE INDEX items_genre ON items(genre);
+CREATE INDEX items_missing ON items(missing) WHERE missing = 1;
+
+CREATE TABLE scans (
+    id INTEGER PRIMARY KEY,
+    started_ns INTEGER NOT NULL,
+    finished_ns INTEGER,
+    roots TEXT NOT NULL,     -- JSON list of display paths
+    options TEXT,            -- JSON
+    status TEXT NOT NULL,    -- running | done | interrupted | crashed
+    added INTEGER DEFAULT 0, changed INTEGER DEFAULT 0, unchanged INTEGER DEFAULT 0,
+    missing INTEGER DEFAULT 0, moved INTEGER DEFAULT 0, failed INTEGER DEFAULT 0,
+    files INTEGER DEFAULT 0, bytes INTEGER DEFAULT 0,
+    walk_s REAL, diff_s REAL, extract_s REAL, write_s REAL, total_s REAL,
+    peak_rss_mb REAL, workers_peak_rss_mb REAL
+);
+
+CREATE TABLE failures (
+    id INTEGER PRIMARY KEY,
+    scan_id INTEGER,
+    path BLOB NOT NULL,
+    stage TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    message TEXT NOT NULL,
+    time_ns INTEGER NOT NULL
+);
+CREATE INDEX failures_path ON failures(path);
+CREATE INDEX failures_scan ON failures(scan_id);
+""",
+    )
+
+
+#: (name, function) in application order.  Append only.
+MIGRATIONS: tuple[tuple[str, Callable[[sqlite3.Connection], None]], ...] = (
+    ("0001_initial", _m0001_initial),
+)
+
+
+def migrate(db: sqlite3.Connection) -> list[str]:
+    """Apply every migration not yet recorded; return the names applied."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_ns INTEGER NOT NULL)"
+    )
+    done = {row[0] for row in db.execute("SELECT name FROM migrations")}
+    applied: list[str] = []
+    for name, func in MIGRATIONS:
+        if name in done:
+            continue
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            # re-check inside the write lock: another process may have just migrated
+            if db.execute("SELECT 1 FROM migrations WHERE name = ?", (name,)).fetchone():
+                db.execute("ROLLBACK")
+                continue
+            func(db)
+            db.execute(
+                "INSERT INTO migrations (name, applied_ns) VALUES (?, ?)", (name, time.time_ns())
+            )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        applied.append(name)
+    return applied

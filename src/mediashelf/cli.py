@@ -1,0 +1,373 @@
+"""Command line: parse arguments → call one function → exit code.  No logic here.
+
+Heavy modules (mutagen, rich, the scanner) are imported inside the commands so that
+`shelf --version` and `shelf --help` start in a few tens of milliseconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mediashelf import __version__
+from mediashelf.errors import EXIT_FATAL, EXIT_OK, EXIT_USAGE, ConfigError, ShelfError
+
+if TYPE_CHECKING:
+    from mediashelf.catalog import Catalog
+    from mediashelf.config import Settings
+
+
+def _settings(args: argparse.Namespace, **flags: object) -> Settings:
+    from mediashelf.config import load_settings
+
+    return load_settings(
+        config_path=Path(args.config) if args.config else None,
+        db=args.db,
+        profile=getattr(args, "profile", None),
+        **flags,  # type: ignore[arg-type]
+    )
+
+
+def _open(settings: Settings, create: bool = False) -> Catalog:
+    from mediashelf.catalog import open_catalog
+
+    return open_catalog(settings.db, create=create)
+
+
+def _abs(path: str) -> bytes:
+    return os.path.abspath(os.fsencode(path))
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    from mediashelf.report import make_progress, print_scan_summary
+    from mediashelf.scan import run_scan
+
+    settings = _settings(
+        args,
+        jobs=args.jobs,
+        exclude=tuple(args.exclude or ()),
+        follow_symlinks=args.follow_symlinks or None,
+        one_file_system=args.one_file_system or None,
+    )
+    roots = [_abs(p) for p in args.paths]
+    for raw, root in zip(args.paths, roots, strict=True):
+        if not os.path.exists(root):
+            raise ConfigError(f"scan root {raw!r} does not exist (check the path)")
+        if not os.access(root, os.R_OK | (os.X_OK if os.path.isdir(root) else 0)):
+            raise ConfigError(f"scan root {raw!r} cannot be read (check its permissions)")
+    catalog = _open(settings, create=True)
+    try:
+        catalog.acquire_scan_lock(wait=args.wait)
+        summary = run_scan(
+            catalog, settings, roots, full=args.full, progress=make_progress(args.json, args.quiet)
+        )
+    finally:
+        catalog.close()
+    print_scan_summary(summary, sys.stdout, args.json)
+    if summary.interrupted:
+        done = sum(summary.counts[k] for k in ("added", "changed", "moved", "failed"))
+        print(
+            f"interrupted: {summary.counts['unchanged'] + done:,} of {summary.files:,} files seen "
+            f"are in the catalog; run the same scan again to continue",
+            file=sys.stderr,
+        )
+    return summary.exit_code
+
+
+def _item_json(fields: dict[str, object], path: bytes) -> str:
+    """One JSON object; the path is ASCII-escaped so undecodable bytes survive as \\udcXX."""
+    import json
+
+    rest = json.dumps(fields, ensure_ascii=False)
+    return '{"path": ' + json.dumps(os.fsdecode(path)) + (", " + rest[1:] if len(rest) > 2 else "}")
+
+
+def cmd_find(args: argparse.Namespace) -> int:
+    from mediashelf.catalog.queries import iter_items
+
+    settings = _settings(args)
+    catalog = _open(settings)
+    out = sys.stdout
+    sep = "\0" if args.null else "\n"
+    n = 0
+    try:
+        for item in iter_items(catalog.db, [_abs(p) for p in args.prefix], missing=args.missing):
+            n += 1
+            if args.json:
+                fields = {k: v for k, v in item.fields.items()}
+                fields["id"] = item.id
+                if item.error:
+                    fields["error"] = item.error
+                out.write(_item_json(fields, item.path) + "\n")
+            elif args.paths or args.null:
+                out.write(os.fsdecode(item.path) + sep)
+            else:
+                f = item.fields
+                if f["kind"] == "audio" and (f["title"] or f["artist"]):
+                    label = f"{f['artist'] or '?'} - {f['album'] or '?'} - {f['title'] or '?'}"
+                    out.write(f"{label}  [{os.fsdecode(item.path)}]\n")
+                else:
+                    out.write(f"{os.fsdecode(item.path)}  ({f['kind']})\n")
+    finally:
+        catalog.close()
+    if args.count:
+        print(n)
+    return EXIT_OK
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    import json
+
+    from mediashelf.catalog.queries import current_failures, get_item
+
+    settings = _settings(args)
+    catalog = _open(settings)
+    status = EXIT_OK
+    try:
+        for raw in args.paths:
+            item = get_item(catalog.db, _abs(raw))
+            if item is None:
+                print(
+                    f"{raw}: not in the catalog (run `shelf scan` on its folder)", file=sys.stderr
+                )
+                status = 1
+                continue
+            if args.json:
+                fields = dict(
+                    item.fields,
+                    id=item.id,
+                    missing=item.missing,
+                    error=item.error,
+                    extra=item.extra,
+                )
+                print(_item_json(fields, item.path))
+                continue
+            print(os.fsdecode(item.path))
+            rows = [("id", item.id), *item.fields.items()]
+            if item.missing:
+                rows.append(("missing", True))
+            if item.error:
+                rows.append(("error", item.error))
+            width = max(len(k) for k, _ in rows)
+            for key, value in rows:
+                if value is not None:
+                    shown = (
+                        json.dumps(value, ensure_ascii=False) if isinstance(value, list) else value
+                    )
+                    print(f"  {key:<{width}}  {shown}")
+            if item.extra:
+                print("  other tags:")
+                for key, value in sorted(item.extra.items()):
+                    print(f"    {key}: {json.dumps(value, ensure_ascii=False)[:500]}")
+            fails = [f for f in current_failures(catalog.db) if f.path == item.path]
+            for f in fails:
+                print(f"  failure: {f.stage}/{f.kind}: {f.message}")
+    finally:
+        catalog.close()
+    return status
+
+
+def cmd_failures(args: argparse.Namespace) -> int:
+    from mediashelf.catalog.queries import current_failures
+
+    settings = _settings(args)
+    catalog = _open(settings)
+    try:
+        rows = current_failures(catalog.db, history=args.all)
+    finally:
+        catalog.close()
+    for f in rows:
+        if args.json:
+            print(
+                _item_json(
+                    {"stage": f.stage, "kind": f.kind, "message": f.message, "scan_id": f.scan_id},
+                    f.path,
+                )
+            )
+        else:
+            print(f"{f.kind:<12} {os.fsdecode(f.path)}: {f.message}")
+    if not args.json:
+        print(f"{len(rows)} failure{'s' if len(rows) != 1 else ''}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_prune(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    catalog = _open(settings)
+    try:
+        catalog.acquire_scan_lock(wait=args.wait)
+        with catalog.atomic() as db:
+            n = db.execute("DELETE FROM items WHERE missing = 1").rowcount
+            db.execute("DELETE FROM folders WHERE id NOT IN (SELECT DISTINCT folder_id FROM items)")
+    finally:
+        catalog.close()
+    print(f"removed {n:,} missing item{'s' if n != 1 else ''} from the catalog")
+    return EXIT_OK
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from mediashelf.bench import bench_main
+
+    return bench_main(args.rest)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db",
+        default=argparse.SUPPRESS,
+        metavar="PATH",
+        help="catalog file (default: $SHELF_DB or ~/.local/share/mediashelf/library.db)",
+    )
+    common.add_argument(
+        "--config",
+        default=argparse.SUPPRESS,
+        metavar="PATH",
+        help="settings file (default: $SHELF_CONFIG or ~/.config/mediashelf/config.toml)",
+    )
+    p = argparse.ArgumentParser(
+        prog="shelf", description="Index and organize large media libraries.", parents=[common]
+    )
+    p.add_argument("--version", action="version", version=f"shelf {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    s = sub.add_parser(
+        "scan",
+        parents=[common],
+        help="index folders into the catalog (incremental)",
+        description="Walk the folders, read tags of new and changed files in parallel, "
+        "and bring the catalog in step: added, changed, unchanged, moved, missing.",
+    )
+    s.add_argument("paths", nargs="+", metavar="PATH", help="folders (or files) to scan")
+    s.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        metavar="N",
+        help="worker processes (default: one per core; 1 = sequential)",
+    )
+    s.add_argument(
+        "--profile",
+        choices=None,
+        metavar="NAME",
+        help="default | fast | low-memory | network, or one from the settings file",
+    )
+    s.add_argument("--full", action="store_true", help="re-read every file, even unchanged ones")
+    s.add_argument(
+        "--json", action="store_true", help="print the summary as one JSON object, no progress bar"
+    )
+    s.add_argument(
+        "--exclude",
+        action="append",
+        metavar="GLOB",
+        help="skip names (or root-relative paths with '/') matching GLOB; repeatable",
+    )
+    s.add_argument(
+        "--follow-symlinks", action="store_true", help="follow symbolic links (loops are detected)"
+    )
+    s.add_argument(
+        "--one-file-system", action="store_true", help="do not cross into other filesystems"
+    )
+    s.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="wait this long for another scan of the catalog to finish",
+    )
+    s.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    s.set_defaults(func=cmd_scan)
+
+    for name, aliases in (("find", ["ls"]),):
+        f = sub.add_parser(
+            name,
+            aliases=aliases,
+            parents=[common],
+            help="list catalogued items",
+            description="List catalogued items, optionally under path prefixes.",
+        )
+        f.add_argument("prefix", nargs="*", metavar="PATH", help="only items under these paths")
+        f.add_argument("--json", action="store_true", help="one JSON object per line")
+        f.add_argument("--paths", action="store_true", help="paths only, one per line")
+        f.add_argument("-0", dest="null", action="store_true", help="paths only, NUL-separated")
+        f.add_argument(
+            "--missing",
+            action="store_true",
+            help="list items whose files were not found by the last scan",
+        )
+        f.add_argument("--count", action="store_true", help="print the number of items at the end")
+        f.set_defaults(func=cmd_find)
+
+    i = sub.add_parser(
+        "info",
+        parents=[common],
+        help="every catalogued field of files",
+        description="Print every catalogued field of one or more files.",
+    )
+    i.add_argument("paths", nargs="+", metavar="PATH")
+    i.add_argument("--json", action="store_true", help="one JSON object per file")
+    i.set_defaults(func=cmd_info)
+
+    fl = sub.add_parser(
+        "failures",
+        parents=[common],
+        help="files that could not be read",
+        description="List the files whose last scan recorded a failure, with the reason.",
+    )
+    fl.add_argument(
+        "--all", action="store_true", help="every failure ever recorded, not only current ones"
+    )
+    fl.add_argument("--json", action="store_true", help="one JSON object per line")
+    fl.set_defaults(func=cmd_failures)
+
+    pr = sub.add_parser(
+        "prune",
+        parents=[common],
+        help="forget items whose files are missing",
+        description="Remove catalog rows of files that scans found missing.",
+    )
+    pr.add_argument("--wait", type=float, default=0.0, metavar="SECONDS")
+    pr.set_defaults(func=cmd_prune)
+
+    b = sub.add_parser(
+        "bench",
+        help="generate benchmark libraries and time scans",
+        description="Benchmarks: `shelf bench generate DIR`, `shelf bench run`.",
+        add_help=False,
+    )
+    b.add_argument("rest", nargs=argparse.REMAINDER)
+    b.set_defaults(func=cmd_bench)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    # file names are bytes: print undecodable ones back as the bytes they were
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="surrogateescape")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    for name in ("db", "config"):
+        if not hasattr(args, name):
+            setattr(args, name, None)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return int(args.func(args))
+    except ShelfError as e:
+        print(f"shelf: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("shelf: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # `shelf find | head`: the reader went away; not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except OSError as e:
+        print(f"shelf: {e}", file=sys.stderr)
+        return EXIT_FATAL

@@ -1,0 +1,201 @@
+"""Settings: built-in profile < settings file < environment < command-line flags.
+
+Validated once when loaded (an unknown key or a bad value is a ConfigError naming it)
+and passed explicitly as a frozen value.  There is no global configuration object.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from mediashelf.catalog.connect import default_db_path
+from mediashelf.errors import ConfigError
+
+#: beets ignores the same names by default.
+DEFAULT_EXCLUDE: tuple[str, ...] = (".*", "*~", "System Volume Information", "lost+found")
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """How a scan uses the machine."""
+
+    jobs: int  # extraction worker processes; 0 = one per CPU core
+    batch_size: int  # files per task sent to a worker
+    memory_mb: int  # address-space ceiling of each worker
+    timeout: float  # seconds one file may take before it is recorded as a failure
+    write_batch: int  # rows per catalog transaction
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+PROFILES: dict[str, Profile] = {
+    "default": Profile(jobs=0, batch_size=48, memory_mb=1024, timeout=30.0, write_batch=2000),
+    "fast": Profile(jobs=0, batch_size=128, memory_mb=2048, timeout=30.0, write_batch=5000),
+    "low-memory": Profile(jobs=1, batch_size=16, memory_mb=384, timeout=30.0, write_batch=500),
+    # network shares: reads wait on I/O, so more workers than cores and smaller tasks
+    "network": Profile(jobs=-4, batch_size=8, memory_mb=1024, timeout=120.0, write_batch=1000),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    db: Path
+    profile_name: str
+    profile: Profile
+    exclude: tuple[str, ...]
+    follow_symlinks: bool
+    one_file_system: bool
+    config_path: Path | None
+
+    @property
+    def jobs(self) -> int:
+        """Worker processes: a profile's 0 means one per core, -N means N per core."""
+        jobs = self.profile.jobs
+        if jobs <= 0:
+            return max(1, _cpus() * max(1, -jobs))
+        return jobs
+
+
+def default_config_path() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return Path(base) / "mediashelf" / "config.toml"
+
+
+_TOP_KEYS = {"db", "profile", "exclude", "follow_symlinks", "one_file_system", "jobs", "profiles"}
+_PROFILE_KEYS = {f.name for f in fields(Profile)}
+
+
+def _unknown(key: str, where: str, known: set[str]) -> ConfigError:
+    close = difflib.get_close_matches(key, sorted(known), n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(sorted(known))})"
+    return ConfigError(f"{where}: unknown key '{key}'{hint}")
+
+
+def _check_type(where: str, key: str, value: Any, kind: type | tuple[type, ...], what: str) -> Any:
+    if isinstance(value, bool) and kind is not bool and kind != (bool,):
+        raise ConfigError(f"{where}: '{key}' must be {what}, not {value!r}")
+    if not isinstance(value, kind):
+        raise ConfigError(f"{where}: '{key}' must be {what}, not {value!r}")
+    return value
+
+
+def _profile_overrides(where: str, table: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in _PROFILE_KEYS:
+            raise _unknown(key, where, _PROFILE_KEYS)
+        if key == "timeout":
+            value = float(_check_type(where, key, value, (int, float), "a number of seconds"))
+            if value <= 0:
+                raise ConfigError(f"{where}: 'timeout' must be more than 0 seconds")
+        elif key == "jobs":
+            _check_type(where, key, value, int, "a whole number (0 = one per core)")
+        else:
+            _check_type(where, key, value, int, "a whole number")
+            if value < 1:
+                raise ConfigError(f"{where}: '{key}' must be at least 1, not {value}")
+        out[key] = value
+    return out
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        return {}
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: not valid TOML: {e}") from e
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read settings file: {e.strerror}") from e
+
+
+def load_settings(
+    *,
+    config_path: Path | None = None,
+    db: str | None = None,
+    profile: str | None = None,
+    jobs: int | None = None,
+    exclude: tuple[str, ...] = (),
+    follow_symlinks: bool | None = None,
+    one_file_system: bool | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Settings:
+    """Merge every source of settings and validate the result."""
+    env = os.environ if env is None else env
+    if config_path is None and env.get("SHELF_CONFIG"):
+        config_path = Path(env["SHELF_CONFIG"])
+    explicit = config_path is not None
+    path = config_path or default_config_path()
+    if explicit and not path.exists():
+        raise ConfigError(f"settings file {path} does not exist (check --config / SHELF_CONFIG)")
+    data = _read_file(path)
+    where = str(path)
+    for key in data:
+        if key not in _TOP_KEYS:
+            raise _unknown(key, where, _TOP_KEYS)
+
+    profiles = dict(PROFILES)
+    user_profiles = data.get("profiles", {})
+    _check_type(where, "profiles", user_profiles, dict, "a table of [profiles.NAME] tables")
+    for name, table in user_profiles.items():
+        _check_type(where, f"profiles.{name}", table, dict, "a table")
+        overrides = _profile_overrides(f"{where} [profiles.{name}]", table)
+        profiles[name] = replace(profiles.get(name, PROFILES["default"]), **overrides)
+
+    profile_name = profile or env.get("SHELF_PROFILE") or data.get("profile") or "default"
+    if not isinstance(profile_name, str) or profile_name not in profiles:
+        source = (
+            "--profile"
+            if profile
+            else ("SHELF_PROFILE" if env.get("SHELF_PROFILE") else f"{where}: 'profile'")
+        )
+        raise ConfigError(
+            f"{source}: unknown profile {profile_name!r} (choose one of: {', '.join(profiles)})"
+        )
+    chosen = profiles[profile_name]
+    if "jobs" in data:
+        chosen = replace(chosen, **_profile_overrides(where, {"jobs": data["jobs"]}))
+    if jobs is not None:
+        if jobs < 0:
+            raise ConfigError("--jobs must be 0 (one per core) or more")
+        chosen = replace(chosen, jobs=jobs)
+
+    db_value = db or env.get("SHELF_DB") or data.get("db")
+    if db_value is not None:
+        _check_type(where, "db", db_value, str, "a path")
+        db_path = Path(os.path.expanduser(db_value))
+    else:
+        db_path = default_db_path()
+
+    file_exclude = data.get("exclude", list(DEFAULT_EXCLUDE))
+    _check_type(where, "exclude", file_exclude, list, "a list of glob patterns")
+    for pattern in file_exclude:
+        _check_type(where, "exclude", pattern, str, "a list of glob patterns")
+
+    def flag(name: str, given: bool | None) -> bool:
+        if given is not None:
+            return given
+        value = data.get(name, False)
+        return bool(_check_type(where, name, value, bool, "true or false"))
+
+    return Settings(
+        db=db_path.absolute(),
+        profile_name=profile_name,
+        profile=chosen,
+        exclude=tuple(file_exclude) + tuple(exclude),
+        follow_symlinks=flag("follow_symlinks", follow_symlinks),
+        one_file_system=flag("one_file_system", one_file_system),
+        config_path=path if path.exists() else None,
+    )

@@ -1,0 +1,1 @@
+"""Metadata readers, one module per media kind, chosen by `registry`."""

@@ -1,0 +1,140 @@
+"""Value types passed between the stages.  No behaviour beyond trivial helpers."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Final, Literal, NamedTuple
+
+FieldType = Literal["text", "int", "real", "bool", "list"]
+
+#: Normalized metadata fields read from audio files, in catalog column order.
+#: "list" values are stored as JSON arrays; "bool" as 0/1.
+AUDIO_FIELDS: Final[tuple[tuple[str, FieldType], ...]] = (
+    ("title", "text"),
+    ("artist", "text"),
+    ("artists", "list"),
+    ("albumartist", "text"),
+    ("album", "text"),
+    ("track", "int"),
+    ("tracktotal", "int"),
+    ("disc", "int"),
+    ("disctotal", "int"),
+    ("date", "text"),
+    ("year", "int"),
+    ("originaldate", "text"),
+    ("genre", "text"),
+    ("composer", "text"),
+    ("compilation", "bool"),
+    ("comment", "text"),
+    ("label", "text"),
+    ("catalognumber", "text"),
+    ("isrc", "text"),
+    ("bpm", "int"),
+    ("mb_trackid", "text"),
+    ("mb_recordingid", "text"),
+    ("mb_albumid", "text"),
+    ("mb_releasegroupid", "text"),
+    ("mb_artistid", "text"),
+    ("mb_albumartistid", "text"),
+    ("has_lyrics", "bool"),
+    ("cover_count", "int"),
+    ("cover_mime", "text"),
+    ("cover_bytes", "int"),
+    ("duration", "real"),
+    ("bitrate", "int"),
+    ("samplerate", "int"),
+    ("channels", "int"),
+    ("bitdepth", "int"),
+    ("codec", "text"),
+    ("lossless", "bool"),
+)
+
+AUDIO_FIELD_NAMES: Final[tuple[str, ...]] = tuple(name for name, _ in AUDIO_FIELDS)
+
+#: Kinds of catalogued file.  "other" files (cover.jpg before image support,
+#: .cue, .log, .nfo ...) are catalogued with their fingerprint only.
+Kind = Literal["audio", "image", "video", "other"]
+
+
+class FileStat(NamedTuple):
+    """One regular file as seen by the walk: its path and fingerprint.
+
+    A NamedTuple rather than a dataclass: the walk makes one per file, and a
+    tuple is several times cheaper to build and to pickle to a worker.
+    """
+
+    path: bytes
+    size: int
+    mtime_ns: int
+    dev: int
+    ino: int
+
+    @property
+    def name(self) -> bytes:
+        return os.path.basename(self.path)
+
+
+#: one file of a listing: (name, size, mtime_ns, dev, ino)
+Row = tuple[bytes, int, int, int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """The files of one directory, in one streaming step of the walk.
+
+    Files are kept as plain `rows` (no per-file objects: an unchanged folder is
+    settled by its `signature` alone); `files` builds FileStats when a folder has to
+    be diffed.  `complete` is False when only part of the directory was listed (a
+    file given as a scan root); such a listing never marks siblings missing.
+    """
+
+    dir: bytes
+    rows: list[Row]
+    signature: bytes
+    complete: bool = True
+
+    @property
+    def files(self) -> list[FileStat]:
+        base = self.dir.rstrip(b"/") + b"/"
+        return [
+            FileStat(base + name, size, mtime, dev, ino)
+            for name, size, mtime, dev, ino in self.rows
+        ]
+
+    @property
+    def size(self) -> int:
+        return sum(row[1] for row in self.rows)
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """A per-file problem, recorded and counted, never raised out of a run."""
+
+    path: bytes
+    stage: str  # walk | extract | write
+    kind: str  # unreadable | vanished | corrupt | unsupported | timeout | memory | crashed ...
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Extracted:
+    """What the extract stage read from one file.
+
+    `fields` holds normalized fields (names from AUDIO_FIELDS, later image/video
+    fields); `extra` every other tag that was read, as a JSON object string.
+    `error` is set when the file was catalogued but its metadata could not be read.
+    """
+
+    stat: FileStat
+    kind: str
+    format: str | None
+    fields: dict[str, object]
+    extra: str | None
+    quick_hash: bytes | None
+    error: Failure | None = None
+
+
+def display_path(path: bytes) -> str:
+    """A printable form of a catalogued path (undecodable bytes become U+DCxx escapes)."""
+    return os.fsdecode(path)

@@ -1,0 +1,406 @@
+"""`run_scan`: the one place where walk → diff → extract → write are wired together.
+
+Concurrency is decided here: the walk and the diff run in this process and stream
+ahead of extraction, extraction runs in a process pool (inline with `jobs == 1`),
+and every catalog change goes through the single `Writer`.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import signal
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from types import FrameType
+from typing import Any
+
+from mediashelf.catalog.connect import Catalog
+from mediashelf.config import Settings
+from mediashelf.model import Failure, FileStat, Listing, display_path
+from mediashelf.report import NullProgress, Progress
+from mediashelf.scan.diff import diff_listing, same_content_fingerprint
+from mediashelf.scan.extract import BatchResult, ExtractPool, Task
+from mediashelf.scan.walk import Unchanged, WalkStats, parallel_walk, walk
+from mediashelf.scan.write import FOLDER, KIND, PATH, QUICK_HASH, SIZE, Writer, path_gone
+
+CLASSES = ("added", "changed", "unchanged", "missing", "moved", "failed", "other")
+
+
+@dataclass
+class ScanSummary:
+    scan_id: int
+    roots: list[str]
+    counts: Counter[str] = field(default_factory=Counter)
+    files: int = 0
+    bytes: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+    peak_rss_mb: dict[str, float] = field(default_factory=dict)
+    interrupted: bool = False
+    failures: list[Failure] = field(default_factory=list)  # the first few, for the report
+    failure_count: int = 0
+    known_failures: int = 0  # unchanged files whose earlier failure still stands
+    skipped: int = 0
+
+    @property
+    def exit_code(self) -> int:
+        if self.interrupted:
+            return 130
+        return 1 if self.failure_count else 0
+
+    @property
+    def files_per_second(self) -> float:
+        total = self.seconds.get("total", 0.0)
+        return self.files / total if total > 0 else 0.0
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "scan_id": self.scan_id,
+            "roots": self.roots,
+            "interrupted": self.interrupted,
+            "exit_code": self.exit_code,
+            "counts": {c: self.counts.get(c, 0) for c in CLASSES},
+            "files": self.files,
+            "bytes": self.bytes,
+            "seconds": {k: round(v, 4) for k, v in self.seconds.items()},
+            "files_per_second": round(self.files_per_second, 1),
+            "peak_rss_mb": {k: round(v, 1) for k, v in self.peak_rss_mb.items()},
+            "known_failures": self.known_failures,
+            "skipped": self.skipped,
+            "failures": [
+                {
+                    "path": display_path(f.path),
+                    "stage": f.stage,
+                    "kind": f.kind,
+                    "message": f.message,
+                }
+                for f in self.failures
+            ],
+        }
+
+
+class _Stop:
+    """Ctrl-C / SIGTERM: the first asks for a clean stop, the second aborts at once."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous: dict[int, Any] = {}
+
+    def _handler(self, signum: int, frame: FrameType | None) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __enter__(self) -> _Stop:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            self._previous[sig] = signal.signal(sig, self._handler)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+
+def _under(path: bytes, roots: list[bytes]) -> bool:
+    return any(path == r or path.startswith(r.rstrip(b"/") + b"/") for r in roots)
+
+
+def _folders_under(catalog: Catalog, roots: list[bytes]) -> dict[bytes, tuple[int, bytes | None]]:
+    out: dict[bytes, tuple[int, bytes | None]] = {}
+    for root in roots:
+        base = root.rstrip(b"/")
+        cur = catalog.db.execute(
+            "SELECT path, id, signature FROM folders WHERE path = ? OR (path >= ? AND path < ?)",
+            (base or b"/", base + b"/", base + b"0"),
+        )
+        for path, fid, sig in cur:
+            out[path] = (fid, sig)
+    return out
+
+
+def _rss_mb(kb: int) -> float:
+    return kb / 1024.0
+
+
+def run_scan(
+    catalog: Catalog,
+    settings: Settings,
+    roots: list[bytes],
+    *,
+    full: bool = False,
+    progress: Progress | None = None,
+) -> ScanSummary:
+    """Bring the catalog in step with the files under `roots`.
+
+    The caller holds the catalog's scan lock.  Interrupts (SIGINT/SIGTERM) stop the
+    walk, let running batches finish, commit and return with `interrupted` set.
+    """
+    progress = progress or NullProgress()
+    t_start = time.perf_counter()
+    db = catalog.db
+    db.execute("UPDATE scans SET status = 'crashed' WHERE status = 'running'")
+    options = {"full": full, "profile": settings.profile_name, "jobs": settings.jobs}
+    scan_id = int(
+        db.execute(
+            "INSERT INTO scans (started_ns, roots, options, status) VALUES (?, ?, ?, 'running')",
+            (time.time_ns(), json.dumps([display_path(r) for r in roots]), json.dumps(options)),
+        ).lastrowid
+        or 0
+    )
+    summary = ScanSummary(scan_id, [display_path(r) for r in roots])
+    counts = summary.counts
+    writer = Writer(catalog, scan_id, settings.profile.write_batch)
+    pool = ExtractPool(settings.jobs, settings.profile.timeout, settings.profile.memory_mb, scan_id)
+    known = _folders_under(catalog, roots)
+    catalog_has_items = db.execute("SELECT EXISTS (SELECT 1 FROM items)").fetchone()[0] == 1
+
+    seen_folders: set[bytes] = set()
+    pending: Counter[int] = Counter()  # folder id → files still being read
+    folder_sig: dict[int, bytes] = {}  # signature to record once the folder's files are written
+    in_flight: dict[bytes, str] = {}  # path → class (added | changed)
+    missing_ids: set[int] = set()
+    batch_size = settings.profile.batch_size
+    max_queued = 50_000  # files diffed but not yet sent: lets the walk run ahead for the ETA
+    queued: list[Task] = []
+    walk_s = diff_s = 0.0
+    extract_failures = 0  # failed files catalogued with their error by this scan
+    stats = WalkStats()
+
+    def record(failures: list[Failure]) -> None:
+        summary.failure_count += len(failures)
+        room = 50 - len(summary.failures)
+        if room > 0:
+            summary.failures.extend(failures[:room])
+        writer.record_failures(failures)
+
+    def finish_folder(fid: int) -> None:
+        sig = folder_sig.pop(fid, None)
+        if sig is not None:
+            writer.set_signature(fid, sig)
+
+    def handle(result: BatchResult) -> None:
+        nonlocal extract_failures
+        rows: list[tuple[Any, ...]] = []
+        failures: list[Failure] = []
+        finished: list[int] = []
+        for row, err in result.results:
+            cls = in_flight.pop(row[PATH])
+            fid = row[FOLDER]
+            if err is not None:
+                failures.append(err)
+                counts["failed"] += 1
+                if err.kind == "vanished":
+                    cls = ""  # nothing to catalogue; a catalogued row is marked missing next scan
+                else:
+                    extract_failures += 1
+            elif cls == "added" and catalog_has_items and row[QUICK_HASH] is not None:
+                moved = _content_move(row)
+                if moved is not None:
+                    writer.rewrite_moved(moved, row)
+                    missing_ids.discard(moved)
+                    counts["moved"] += 1
+                    cls = ""
+            if cls:
+                rows.append(row)
+                counts[cls] += 1
+                if row[KIND] == "other":
+                    counts["other"] += 1
+            pending[fid] -= 1
+            if pending[fid] == 0:
+                del pending[fid]
+                finished.append(fid)
+        writer.upsert(rows)
+        record(failures)
+        for fid in finished:
+            finish_folder(fid)
+        progress.done(len(result.results))
+
+    def _content_move(row: tuple[Any, ...]) -> int | None:
+        for cand in writer.by_content(row[SIZE], row[QUICK_HASH], row[PATH]):
+            if path_gone(cand):
+                return cand.id
+        return None
+
+    def _inode_move(fs: FileStat) -> int | None:
+        for row in writer.by_inode(fs):
+            if same_content_fingerprint(row, fs) and path_gone(row):
+                return row.id
+        return None
+
+    def on_listing(listing: Listing) -> None:
+        nonlocal diff_s
+        t0 = time.perf_counter()
+        seen_folders.add(listing.dir)
+        n = len(listing.rows)
+        summary.files += n
+        size = listing.size
+        summary.bytes += size
+        progress.found(n, size)
+        entry = known.get(listing.dir)
+        if entry is not None and not full and listing.complete and entry[1] == listing.signature:
+            counts["unchanged"] += n
+            progress.done(n)
+            diff_s += time.perf_counter() - t0
+            return
+        fid = writer.folder_id(listing.dir)
+        rows = writer.folder_rows(fid) if entry is not None or catalog_has_items else {}
+        d = diff_listing(listing, rows, full=full)
+        counts["unchanged"] += d.unchanged
+        progress.done(d.unchanged)
+        missing_ids.update(d.missing)
+        writer.mark_missing(d.missing)
+        for row_id, fs in d.refingerprint:
+            writer.refingerprint(row_id, fs)
+        todo: list[tuple[FileStat, str]] = [(fs, "changed") for _, fs in d.changed]
+        todo += [(fs, "added") for _, fs in d.restored]
+        for fs in d.added:
+            moved = _inode_move(fs) if catalog_has_items else None
+            if moved is not None:
+                writer.move_path(moved, fs, fid)
+                missing_ids.discard(moved)
+                counts["moved"] += 1
+                progress.done(1)
+            else:
+                todo.append((fs, "added"))
+        for fs, cls in todo:
+            in_flight[fs.path] = cls
+            queued.append((fs, fid))
+        if todo:
+            pending[fid] += len(todo)
+            if listing.complete:
+                folder_sig[fid] = listing.signature
+        elif listing.complete:
+            writer.set_signature(fid, listing.signature)
+        diff_s += time.perf_counter() - t0
+
+    def pump(block: bool) -> None:
+        """Send queued files to the pool while there is room; write what is done."""
+        while queued and pool.in_flight < pool.max_in_flight:
+            take = min(batch_size, len(queued))
+            chunk = queued[:take]
+            del queued[:take]
+            pool.submit(chunk)
+        for result in pool.completed(block=block, timeout=0.2):
+            handle(result)
+
+    with _Stop() as stop:
+        try:
+            it: Iterator[Listing | Failure | Unchanged]
+            if settings.jobs > 1 and known and not full and not settings.follow_symlinks:
+                # a rescan: split the walk over processes (see parallel_walk)
+                it = parallel_walk(
+                    roots,
+                    known,
+                    settings.jobs,
+                    exclude=settings.exclude,
+                    one_file_system=settings.one_file_system,
+                    stats=stats,
+                )
+            else:
+                it = walk(
+                    roots,
+                    exclude=settings.exclude,
+                    follow_symlinks=settings.follow_symlinks,
+                    one_file_system=settings.one_file_system,
+                    stats=stats,
+                )
+            while not stop.requested:
+                t0 = time.perf_counter()
+                item = next(it, None)
+                walk_s += time.perf_counter() - t0
+                if item is None:
+                    break
+                if isinstance(item, Failure):
+                    record([item])
+                    counts["failed"] += 1
+                    continue
+                if isinstance(item, Unchanged):
+                    seen_folders.update(item.folders)
+                    summary.files += item.files
+                    summary.bytes += item.bytes
+                    counts["unchanged"] += item.files
+                    progress.found(item.files, item.bytes)
+                    progress.done(item.files)
+                    continue
+                on_listing(item)
+                # block only when the queue is full, so the walk streams ahead of extraction
+                pump(block=len(queued) >= max_queued)
+            while (queued or pool.in_flight) and not stop.requested:
+                pump(block=True)
+            if stop.requested:
+                summary.interrupted = True
+                if hasattr(it, "close"):
+                    it.close()  # stops parallel walkers
+                pool.cancel_pending()
+                for result in pool.drain():
+                    handle(result)
+            else:
+                unseen = [
+                    fid
+                    for path, (fid, _) in known.items()
+                    if path not in seen_folders and not _under(path, stats.unreadable_dirs)
+                ]
+                if stats.incomplete:
+                    unseen = []  # a walker died: what it did not list is not known to be gone
+                for fid in unseen:
+                    ids = [
+                        r[0]
+                        for r in db.execute(
+                            "SELECT id FROM items WHERE folder_id = ? AND missing = 0", (fid,)
+                        )
+                    ]
+                    missing_ids.update(ids)
+                    writer.mark_missing(ids)
+                    writer.set_signature(fid, None)
+            writer.commit()
+        except BaseException:
+            writer.rollback()
+            pool.close()
+            db.execute(
+                "UPDATE scans SET status = 'interrupted', finished_ns = ? WHERE id = ?",
+                (time.time_ns(), scan_id),
+            )
+            raise
+        finally:
+            pool.close()
+
+    counts["missing"] = len(missing_ids)
+    summary.skipped = stats.skipped
+    if not summary.interrupted:
+        standing = db.execute(
+            "SELECT count(*) FROM items WHERE error IS NOT NULL AND missing = 0"
+        ).fetchone()[0]
+        summary.known_failures = max(0, standing - extract_failures)
+    total = time.perf_counter() - t_start
+    summary.seconds = {
+        "walk": walk_s,
+        "diff": diff_s,
+        "extract": pool.worker_seconds,
+        "write": writer.seconds,
+        "total": total,
+    }
+    summary.peak_rss_mb = {
+        "main": _rss_mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss),
+        "workers": _rss_mb(pool.peak_worker_rss_kb),
+    }
+    s = summary.seconds
+    db.execute(
+        "UPDATE scans SET finished_ns = ?, status = ?, added = ?, changed = ?, unchanged = ?, missing = ?, "
+        "moved = ?, failed = ?, files = ?, bytes = ?, walk_s = ?, diff_s = ?, extract_s = ?, write_s = ?, "
+        "total_s = ?, peak_rss_mb = ?, workers_peak_rss_mb = ? WHERE id = ?",
+        (
+            time.time_ns(),
+            "interrupted" if summary.interrupted else "done",
+            counts["added"], counts["changed"], counts["unchanged"], counts["missing"],
+            counts["moved"], counts["failed"], summary.files, summary.bytes,
+            s["walk"], s["diff"], s["extract"], s["write"], s["total"],
+            summary.peak_rss_mb["main"], summary.peak_rss_mb["workers"], scan_id,
+        ),
+    )  # fmt: skip
+    progress.close()
+    return summary
+
+
+__all__ = ["CLASSES", "ScanSummary", "run_scan"]

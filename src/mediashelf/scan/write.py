@@ -1,0 +1,235 @@
+"""The write stage: the catalog's single writer during a scan.
+
+All of a scan's catalog changes go through one `Writer`, which keeps a transaction
+open and commits it every `write_batch` rows or every second, so a crash or an
+interrupt loses at most the uncommitted tail, never consistency.  Bulk upserts are
+one `INSERT … ON CONFLICT(path) DO UPDATE` per batch.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from mediashelf.catalog.connect import Catalog
+from mediashelf.extract.registry import extension
+from mediashelf.model import AUDIO_FIELDS, Extracted, Failure, FileStat
+from mediashelf.scan.diff import ItemRow
+
+#: columns written for every item, in order
+ITEM_COLUMNS: tuple[str, ...] = (
+    "path", "folder_id", "kind", "format", "ext", "size", "mtime_ns", "dev", "ino",
+    "quick_hash", "added_ns", "updated_ns", "scan_id", "missing", "error",
+    *(name for name, _ in AUDIO_FIELDS),
+    "extra",
+)  # fmt: skip
+_KEEP_ON_UPDATE = {"path", "added_ns"}
+
+UPSERT_SQL = (
+    f"INSERT INTO items ({', '.join(ITEM_COLUMNS)}) VALUES ({', '.join('?' * len(ITEM_COLUMNS))}) "
+    "ON CONFLICT(path) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in ITEM_COLUMNS if c not in _KEEP_ON_UPDATE)
+)
+#: rewrite a row found at a new path (a move): keeps id and added_ns
+MOVE_UPDATE_SQL = (
+    "UPDATE items SET "
+    + ", ".join(f"{c} = ?" for c in ITEM_COLUMNS if c != "added_ns")
+    + " WHERE id = ?"
+)
+_ADDED_INDEX = ITEM_COLUMNS.index("added_ns")
+
+
+_FIELD_NAMES = tuple(name for name, _ in AUDIO_FIELDS)
+_LIST_FIELDS = tuple(name for name, ftype in AUDIO_FIELDS if ftype == "list")
+_BOOL_FIELDS = tuple(name for name, ftype in AUDIO_FIELDS if ftype == "bool")
+#: positions in ITEM_COLUMNS the scan reads back from a finished row
+PATH, FOLDER, KIND, SIZE, QUICK_HASH = (
+    ITEM_COLUMNS.index(c) for c in ("path", "folder_id", "kind", "size", "quick_hash")
+)
+
+
+def item_row(ex: Extracted, folder_id: int, scan_id: int, now_ns: int) -> tuple[Any, ...]:
+    """The catalog row of one read file, in ITEM_COLUMNS order (built in the worker)."""
+    fs = ex.stat
+    fields = ex.fields
+    if fields:
+        fields = dict(fields)
+        for name in _LIST_FIELDS:
+            if fields.get(name) is not None:
+                fields[name] = json.dumps(fields[name], ensure_ascii=False)
+        for name in _BOOL_FIELDS:
+            if fields.get(name) is not None:
+                fields[name] = int(bool(fields[name]))
+    error = f"{ex.error.kind}: {ex.error.message}" if ex.error else None
+    return (
+        fs.path, folder_id, ex.kind, ex.format, extension(fs.path), fs.size, fs.mtime_ns, fs.dev, fs.ino,
+        ex.quick_hash, now_ns, now_ns, scan_id, 0, error,
+        *[fields.get(name) for name in _FIELD_NAMES],
+        ex.extra,
+    )  # fmt: skip
+
+
+class Writer:
+    def __init__(self, catalog: Catalog, scan_id: int, write_batch: int) -> None:
+        self.catalog = catalog
+        self.db = catalog.db
+        self.scan_id = scan_id
+        self.write_batch = write_batch
+        self.seconds = 0.0
+        self._pending_rows = 0
+        self._last_commit = time.monotonic()
+        self._in_tx = False
+        self._folder_ids: dict[bytes, int] = {}
+
+    # -- transactions -------------------------------------------------------------
+    def _begin(self) -> None:
+        if not self._in_tx:
+            self.db.execute("BEGIN IMMEDIATE")
+            self._in_tx = True
+
+    def commit(self) -> None:
+        if self._in_tx:
+            t0 = time.perf_counter()
+            self.db.execute("COMMIT")
+            self.seconds += time.perf_counter() - t0
+            self._in_tx = False
+        self._pending_rows = 0
+        self._last_commit = time.monotonic()
+
+    def rollback(self) -> None:
+        if self._in_tx:
+            self.db.execute("ROLLBACK")
+            self._in_tx = False
+
+    def _wrote(self, n: int) -> None:
+        self._pending_rows += n
+        if self._pending_rows >= self.write_batch or time.monotonic() - self._last_commit > 1.0:
+            self.commit()
+
+    # -- folders ------------------------------------------------------------------
+    def folder_id(self, path: bytes) -> int:
+        fid = self._folder_ids.get(path)
+        if fid is None:
+            self._begin()
+            row = self.db.execute("SELECT id FROM folders WHERE path = ?", (path,)).fetchone()
+            if row is None:
+                fid = int(
+                    self.db.execute("INSERT INTO folders (path) VALUES (?)", (path,)).lastrowid or 0
+                )
+            else:
+                fid = int(row[0])
+            self._folder_ids[path] = fid
+        return fid
+
+    def set_signature(self, folder_id: int, signature: bytes | None) -> None:
+        self._begin()
+        self.db.execute(
+            "UPDATE folders SET signature = ?, scan_id = ? WHERE id = ?",
+            (signature, self.scan_id, folder_id),
+        )
+        self._wrote(1)
+
+    def folder_rows(self, folder_id: int) -> dict[bytes, ItemRow]:
+        cur = self.db.execute(
+            "SELECT id, path, size, mtime_ns, dev, ino, missing FROM items WHERE folder_id = ?",
+            (folder_id,),
+        )
+        return {r[1]: ItemRow(*r) for r in cur}
+
+    # -- items --------------------------------------------------------------------
+    def upsert(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Insert or update items by path; an updated row keeps its id and date added."""
+        if not rows:
+            return
+        t0 = time.perf_counter()
+        self._begin()
+        self.db.executemany(UPSERT_SQL, rows)
+        self.seconds += time.perf_counter() - t0
+        self._wrote(len(rows))
+
+    def rewrite_moved(self, row_id: int, row: tuple[Any, ...]) -> None:
+        """A file found at a new path is an old row: give it the new path and metadata."""
+        self._begin()
+        values = [v for i, v in enumerate(row) if i != _ADDED_INDEX]
+        self.db.execute(MOVE_UPDATE_SQL, (*values, row_id))
+        self._wrote(1)
+
+    def move_path(self, row_id: int, fs: FileStat, folder_id: int) -> None:
+        """A rename: same content, new path.  Metadata stays, identity stays."""
+        self._begin()
+        self.db.execute(
+            "UPDATE items SET path = ?, folder_id = ?, size = ?, mtime_ns = ?, dev = ?, ino = ?, "
+            "missing = 0, scan_id = ?, updated_ns = ? WHERE id = ?",
+            (
+                fs.path,
+                folder_id,
+                fs.size,
+                fs.mtime_ns,
+                fs.dev,
+                fs.ino,
+                self.scan_id,
+                time.time_ns(),
+                row_id,
+            ),
+        )
+        self._wrote(1)
+
+    def refingerprint(self, row_id: int, fs: FileStat) -> None:
+        self._begin()
+        self.db.execute("UPDATE items SET dev = ?, ino = ? WHERE id = ?", (fs.dev, fs.ino, row_id))
+        self._wrote(1)
+
+    def mark_missing(self, ids: Iterable[int]) -> int:
+        ids = list(ids)
+        if ids:
+            self._begin()
+            self.db.executemany(
+                "UPDATE items SET missing = 1, scan_id = ? WHERE id = ? AND missing = 0",
+                [(self.scan_id, i) for i in ids],
+            )
+            self._wrote(len(ids))
+        return len(ids)
+
+    # -- move candidates ----------------------------------------------------------
+    def by_inode(self, fs: FileStat) -> list[ItemRow]:
+        cur = self.db.execute(
+            "SELECT id, path, size, mtime_ns, dev, ino, missing FROM items WHERE dev = ? AND ino = ? AND path != ?",
+            (fs.dev, fs.ino, fs.path),
+        )
+        return [ItemRow(*r) for r in cur]
+
+    def by_content(self, size: int, quick_hash: bytes, path: bytes) -> list[ItemRow]:
+        cur = self.db.execute(
+            "SELECT id, path, size, mtime_ns, dev, ino, missing FROM items "
+            "WHERE size = ? AND quick_hash = ? AND path != ?",
+            (size, quick_hash, path),
+        )
+        return [ItemRow(*r) for r in cur]
+
+    # -- failures -----------------------------------------------------------------
+    def record_failures(self, failures: Sequence[Failure]) -> None:
+        if not failures:
+            return
+        self._begin()
+        now = time.time_ns()
+        self.db.executemany(
+            "INSERT INTO failures (scan_id, path, stage, kind, message, time_ns) VALUES (?, ?, ?, ?, ?, ?)",
+            [(self.scan_id, f.path, f.stage, f.kind, f.message, now) for f in failures],
+        )
+        self._wrote(len(failures))
+
+
+def path_gone(row: ItemRow) -> bool:
+    """True when a catalogued path no longer holds that row's file (so the row may move)."""
+    if row.missing:
+        return True
+    try:
+        st = os.lstat(row.path)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return (st.st_dev, st.st_ino) != (row.dev, row.ino)

@@ -8,7 +8,6 @@ and every catalog change goes through the single `Writer`.
 from __future__ import annotations
 
 import json
-import resource
 import signal
 import time
 from collections import Counter
@@ -22,7 +21,7 @@ from mediashelf.config import Settings
 from mediashelf.model import Failure, FileStat, Listing, display_path
 from mediashelf.report import NullProgress, Progress
 from mediashelf.scan.diff import diff_listing, same_content_fingerprint
-from mediashelf.scan.extract import BatchResult, ExtractPool, Task
+from mediashelf.scan.extract import BatchResult, ExtractPool, Task, peak_rss_kb
 from mediashelf.scan.walk import Unchanged, WalkStats, parallel_walk, walk
 from mediashelf.scan.write import FOLDER, KIND, PATH, QUICK_HASH, SIZE, Writer, path_gone
 
@@ -382,7 +381,7 @@ def run_scan(
         "total": total,
     }
     summary.peak_rss_mb = {
-        "main": _rss_mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss),
+        "main": _rss_mb(peak_rss_kb()),
         "workers": _rss_mb(pool.peak_worker_rss_kb),
     }
     s = summary.seconds

@@ -37,6 +37,22 @@ def quick_hash(size: int, head: bytes, tail: bytes) -> bytes:
     return xxhash.xxh3_128_digest(size.to_bytes(8, "little") + head + tail)
 
 
+def peak_rss_kb() -> int:
+    """This process's peak resident set size (VmHWM), in KiB.
+
+    Not `getrusage().ru_maxrss`: Linux carries that over `execve`, so a scan started
+    by a large process would report its parent's peak as its own.
+    """
+    try:
+        with open("/proc/self/status", "rb") as f:
+            for line in f:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def _on_alarm(signum: int, frame: Any) -> None:
     raise TimedOut("reading took longer than the per-file time limit")
 
@@ -130,8 +146,7 @@ def extract_batch(batch: Sequence[Task], timeout: float, scan_id: int) -> BatchR
     for fs, fid in batch:
         ex = extract_one(fs, timeout)
         results.append((item_row(ex, fid, scan_id, now), ex.error))
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return BatchResult(results, time.perf_counter() - t0, rss)
+    return BatchResult(results, time.perf_counter() - t0, peak_rss_kb())
 
 
 def _init_worker(memory_mb: int) -> None:

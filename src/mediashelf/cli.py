@@ -82,6 +82,11 @@ def _item_json(fields: dict[str, object], path: bytes) -> str:
     import json
 
     rest = json.dumps(fields, ensure_ascii=False)
+    if not rest.isascii():
+        try:
+            rest.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate from an undecodable name
+            rest = json.dumps(fields)
     return '{"path": ' + json.dumps(os.fsdecode(path)) + (", " + rest[1:] if len(rest) > 2 else "}")
 
 
@@ -375,4 +380,12 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     except OSError as e:
         print(f"shelf: {e}", file=sys.stderr)
+        return EXIT_FATAL
+    except Exception as e:
+        import sqlite3
+
+        if not isinstance(e, sqlite3.Error):
+            raise
+        db = getattr(args, "db", None) or "the catalog"
+        print(f"shelf: catalog error ({db}): {e}; check the file and its permissions", file=sys.stderr)
         return EXIT_FATAL

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from typing import TYPE_CHECKING, Any, Protocol, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
 
 if TYPE_CHECKING:
     from mediashelf.scan import ScanSummary
@@ -133,7 +133,8 @@ def human_bytes(n: float) -> str:
 
 def print_scan_summary(summary: ScanSummary, out: TextIO, json_mode: bool) -> None:
     if json_mode:
-        out.write(json.dumps(summary.as_json(), ensure_ascii=False) + "\n")
+        # ASCII: paths that are not UTF-8 stay valid JSON, as \udcXX escapes
+        out.write(json.dumps(summary.as_json()) + "\n")
         return
     c = summary.counts
     s = summary.seconds
@@ -170,7 +171,3 @@ def _p(path: bytes) -> str:
     from mediashelf.model import display_path
 
     return display_path(path).encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-def dump_json(obj: Any, out: TextIO) -> None:
-    out.write(json.dumps(obj, ensure_ascii=False) + "\n")

@@ -158,7 +158,7 @@ def run_scan(
     seen_folders: set[bytes] = set()
     pending: Counter[int] = Counter()  # folder id → files still being read
     folder_sig: dict[int, bytes] = {}  # signature to record once the folder's files are written
-    in_flight: dict[bytes, str] = {}  # path → class (added | changed)
+    in_flight: dict[bytes, str] = {}  # path → class (added | changed | restored)
     missing_ids: set[int] = set()
     batch_size = settings.profile.batch_size
     max_queued = 50_000  # files diffed but not yet sent: lets the walk run ahead for the ETA
@@ -203,7 +203,7 @@ def run_scan(
                     cls = ""
             if cls:
                 rows.append(row)
-                counts[cls] += 1
+                counts["added" if cls == "restored" else cls] += 1
                 if row[KIND] == "other":
                     counts["other"] += 1
             pending[fid] -= 1
@@ -253,7 +253,8 @@ def run_scan(
         for row_id, fs in d.refingerprint:
             writer.refingerprint(row_id, fs)
         todo: list[tuple[FileStat, str]] = [(fs, "changed") for _, fs in d.changed]
-        todo += [(fs, "added") for _, fs in d.restored]
+        # back at its old path: its own row again, never another file's move
+        todo += [(fs, "restored") for _, fs in d.restored]
         for fs in d.added:
             moved = _inode_move(fs) if catalog_has_items else None
             if moved is not None:

@@ -22,6 +22,7 @@ import xxhash
 from mediashelf.errors import Corrupt, MediaError, TimedOut, TooLarge, Unreadable, Vanished
 from mediashelf.extract.registry import extension, kind_for, sniff_audio
 from mediashelf.model import Extracted, Failure, FileStat
+from mediashelf.scan.children import die_with_parent
 from mediashelf.scan.write import item_row
 
 if TYPE_CHECKING:
@@ -149,7 +150,8 @@ def extract_batch(batch: Sequence[Task], timeout: float, scan_id: int) -> BatchR
     return BatchResult(results, time.perf_counter() - t0, peak_rss_kb())
 
 
-def _init_worker(memory_mb: int) -> None:
+def _init_worker(memory_mb: int, parent_pid: int) -> None:
+    die_with_parent(parent_pid)
     # The parent coordinates Ctrl-C and SIGTERM: workers finish their batch.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -197,7 +199,7 @@ class ExtractPool:
             max_workers=workers,
             mp_context=get_context("fork"),
             initializer=_init_worker,
-            initargs=(self.memory_mb,),
+            initargs=(self.memory_mb, os.getpid()),
         )
 
     def _pool(self) -> ProcessPoolExecutor:

@@ -240,7 +240,7 @@ def parallel_walk(
         reader, writer = ctx.Pipe(duplex=False)
         proc = ctx.Process(
             target=_walker_main,
-            args=(writer, level[i::workers], known, exclude, one_file_system),
+            args=(writer, level[i::workers], known, exclude, one_file_system, os.getpid()),
             daemon=True,
         )
         proc.start()
@@ -280,10 +280,14 @@ def _walker_main(
     known: dict[bytes, tuple[int, bytes | None]],
     exclude: tuple[str, ...],
     one_file_system: bool,
+    parent_pid: int,
 ) -> None:
     import signal
     import time
 
+    from mediashelf.scan.children import die_with_parent
+
+    die_with_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     stats = WalkStats()

@@ -387,5 +387,7 @@ def main(argv: list[str] | None = None) -> int:
         if not isinstance(e, sqlite3.Error):
             raise
         db = getattr(args, "db", None) or "the catalog"
-        print(f"shelf: catalog error ({db}): {e}; check the file and its permissions", file=sys.stderr)
+        print(
+            f"shelf: catalog error ({db}): {e}; check the file and its permissions", file=sys.stderr
+        )
         return EXIT_FATAL

@@ -14,6 +14,21 @@ from pathlib import Path
 from mediashelf.catalog.schema import migrate
 from mediashelf.errors import CatalogBusy, CatalogError
 
+#: descriptors of scan locks this process holds (see `drop_inherited_locks`)
+_HELD_LOCKS: set[int] = set()
+
+
+def drop_inherited_locks() -> None:
+    """In a forked child: close the parent's lock files.
+
+    An `flock` belongs to the open file, which a forked child shares; a child that
+    kept it open would keep the catalog locked after its parent had died.
+    """
+    for fd in _HELD_LOCKS:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _HELD_LOCKS.clear()
+
 
 def default_db_path() -> Path:
     """`$XDG_DATA_HOME/mediashelf/library.db` (default `~/.local/share/mediashelf/library.db`)."""
@@ -83,9 +98,11 @@ class Catalog:
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         self._lock_fd = fd
+        _HELD_LOCKS.add(fd)
 
     def release_scan_lock(self) -> None:
         if self._lock_fd is not None:
+            _HELD_LOCKS.discard(self._lock_fd)
             with contextlib.suppress(OSError):
                 os.ftruncate(self._lock_fd, 0)
             os.close(self._lock_fd)  # closing drops the flock

@@ -222,6 +222,12 @@ def run_scan(
                 return cand.id
         return None
 
+    def _moved(row_id: int, fs: FileStat, fid: int) -> None:
+        writer.move_path(row_id, fs, fid)
+        missing_ids.discard(row_id)
+        counts["moved"] += 1
+        progress.done(1)
+
     def _inode_move(fs: FileStat) -> int | None:
         for row in writer.by_inode(fs):
             if same_content_fingerprint(row, fs) and path_gone(row):
@@ -253,15 +259,21 @@ def run_scan(
         for row_id, fs in d.refingerprint:
             writer.refingerprint(row_id, fs)
         todo: list[tuple[FileStat, str]] = [(fs, "changed") for _, fs in d.changed]
-        # back at its old path: its own row again, never another file's move
-        todo += [(fs, "restored") for _, fs in d.restored]
+        for row_id, fs in d.restored:
+            moved = _inode_move(fs)
+            if moved is not None:
+                # another catalogued file was moved onto this path: it keeps its identity,
+                # and the row of the file deleted from here earlier is dropped
+                writer.delete(row_id)
+                missing_ids.discard(row_id)
+                _moved(moved, fs, fid)
+            else:
+                # back at its old path: its own row again, never another file's move
+                todo.append((fs, "restored"))
         for fs in d.added:
             moved = _inode_move(fs) if catalog_has_items else None
             if moved is not None:
-                writer.move_path(moved, fs, fid)
-                missing_ids.discard(moved)
-                counts["moved"] += 1
-                progress.done(1)
+                _moved(moved, fs, fid)
             else:
                 todo.append((fs, "added"))
         for fs, cls in todo:

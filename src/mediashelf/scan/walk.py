@@ -7,14 +7,18 @@ counted or sorted ahead of time; memory holds only the directory stack.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import os
 import pickle
 import re
+import select
+import signal
 import stat
+import struct
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 import xxhash
 
@@ -208,9 +212,7 @@ def parallel_walk(
     and sends back only the folders that differ, plus the names of those that do not.
     Symbolic links are not followed here (loop detection needs one process).
     """
-    from multiprocessing import get_context
-    from multiprocessing.connection import wait
-
+    parent = os.getpid()
     stats = stats if stats is not None else WalkStats()
     lister = _Lister(exclude, False, one_file_system, stats)
     level: list[tuple[bytes, int, int]] = []
@@ -233,63 +235,87 @@ def parallel_walk(
         level = deeper
     if not level:
         return
-    ctx = get_context("fork")
-    procs = []
-    conns = []
+    pids: list[int] = []
+    buffers: dict[int, bytearray] = {}
     for i in range(min(workers, len(level))):
-        reader, writer = ctx.Pipe(duplex=False)
-        proc = ctx.Process(
-            target=_walker_main,
-            args=(writer, level[i::workers], known, exclude, one_file_system, os.getpid()),
-            daemon=True,
-        )
-        proc.start()
-        writer.close()
-        procs.append(proc)
-        conns.append(reader)
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the walker
+            status = 1
+            try:
+                os.close(r)
+                _walker_main(w, level[i::workers], known, exclude, one_file_system, parent)
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(w)
+        pids.append(pid)
+        buffers[r] = bytearray()
     try:
-        open_conns: list[Any] = list(conns)
-        while open_conns:
-            ready: list[Any] = wait(open_conns)
-            for conn in ready:
-                try:
-                    msg: Listing | Failure | Unchanged | WalkStats = conn.recv()
-                except EOFError:  # a walker died: what it had not listed is unknown
-                    open_conns.remove(conn)
+        while buffers:
+            ready, _, _ = select.select(list(buffers), [], [])
+            for fd in ready:
+                chunk = os.read(fd, 1 << 16)
+                if not chunk:  # EOF before the final stats: the walker died
                     stats.incomplete = True
+                    os.close(fd)
+                    del buffers[fd]
                     continue
-                if isinstance(msg, WalkStats):
-                    stats.dirs += msg.dirs
-                    stats.skipped += msg.skipped
-                    stats.unreadable_dirs.extend(msg.unreadable_dirs)
-                    open_conns.remove(conn)
-                else:
+                buf = buffers[fd]
+                buf += chunk
+                for msg in _frames(buf):
+                    if isinstance(msg, WalkStats):
+                        stats.dirs += msg.dirs
+                        stats.skipped += msg.skipped
+                        stats.unreadable_dirs.extend(msg.unreadable_dirs)
+                        os.close(fd)
+                        del buffers[fd]
+                        break
                     yield msg
     finally:
-        for proc in procs:
-            if proc.is_alive():
-                proc.terminate()
-            proc.join()
-        for conn in conns:
-            conn.close()
+        for fd in buffers:
+            os.close(fd)
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)  # no-op for a walker that has finished
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+
+
+_HEADER = struct.Struct("<I")
+
+
+def _frames(buf: bytearray) -> Iterator[Listing | Failure | Unchanged | WalkStats]:
+    """Complete length-prefixed pickles at the front of `buf`, removed as they are read."""
+    while len(buf) >= 4:
+        (size,) = _HEADER.unpack_from(buf)
+        if len(buf) < 4 + size:
+            return
+        msg = pickle.loads(buf[4 : 4 + size])
+        del buf[: 4 + size]
+        yield msg
+
+
+def _send(fd: int, msg: Listing | Failure | Unchanged | WalkStats) -> None:
+    data = pickle.dumps(msg, protocol=5)
+    view = memoryview(_HEADER.pack(len(data)) + data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def _walker_main(
-    conn: Any,
+    fd: int,
     tasks: list[tuple[bytes, int, int]],
     known: dict[bytes, tuple[int, bytes | None]],
     exclude: tuple[str, ...],
     one_file_system: bool,
     parent_pid: int,
 ) -> None:
-    import signal
-    import time
-
     from mediashelf.scan.children import die_with_parent
 
-    die_with_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    die_with_parent(parent_pid)
     stats = WalkStats()
     lister = _Lister(exclude, False, one_file_system, stats)
     same: list[bytes] = []
@@ -304,11 +330,11 @@ def _walker_main(
                 size += item.size
                 now = time.monotonic()
                 if now - last > 0.1 or len(same) >= 5000:
-                    conn.send(Unchanged(same, files, size))
+                    _send(fd, Unchanged(same, files, size))
                     same, files, size, last = [], 0, 0, now
                 continue
-        conn.send(item)
+        _send(fd, item)
     if same:
-        conn.send(Unchanged(same, files, size))
-    conn.send(stats)
-    conn.close()
+        _send(fd, Unchanged(same, files, size))
+    _send(fd, stats)
+    os.close(fd)

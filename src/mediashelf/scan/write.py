@@ -177,6 +177,11 @@ class Writer:
         )
         self._wrote(1)
 
+    def delete(self, row_id: int) -> None:
+        self._begin()
+        self.db.execute("DELETE FROM items WHERE id = ?", (row_id,))
+        self._wrote(1)
+
     def refingerprint(self, row_id: int, fs: FileStat) -> None:
         self._begin()
         self.db.execute("UPDATE items SET dev = ?, ino = ? WHERE id = ?", (fs.dev, fs.ino, row_id))

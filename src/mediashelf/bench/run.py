@@ -266,8 +266,14 @@ def clean_env(tmp: Path) -> dict[str, str]:
     """The environment for timed commands: built-in settings, not the user's.
 
     SHELF_* variables are dropped and the settings folder points at an empty one.
+    PYTHONDONTWRITEBYTECODE is dropped too: an installed program runs from cached
+    bytecode, and compiling every module on every start is not what users time.
     """
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SHELF_")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("SHELF_") and k != "PYTHONDONTWRITEBYTECODE"
+    }
     env["XDG_CONFIG_HOME"] = str(tmp / "config")
     return env
 

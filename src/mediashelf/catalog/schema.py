@@ -109,9 +109,15 @@ CREATE INDEX failures_scan ON failures(scan_id);
     )
 
 
+def _m0002_failed_items_index(db: sqlite3.Connection) -> None:
+    # every scan counts the catalogued files whose metadata could not be read
+    db.execute("CREATE INDEX items_failed ON items(missing) WHERE error IS NOT NULL")
+
+
 #: (name, function) in application order.  Append only.
 MIGRATIONS: tuple[tuple[str, Callable[[sqlite3.Connection], None]], ...] = (
     ("0001_initial", _m0001_initial),
+    ("0002_failed_items_index", _m0002_failed_items_index),
 )
 
 

@@ -290,7 +290,8 @@ def run_scan(
     def pump(block: bool) -> None:
         """Send queued files to the pool while there is room; write what is done."""
         while queued and pool.in_flight < pool.max_in_flight:
-            take = min(batch_size, len(queued))
+            # a short queue is shared out rather than sent to one worker whole
+            take = min(batch_size, max(8, -(-len(queued) // settings.jobs)))
             chunk = queued[:take]
             del queued[:take]
             pool.submit(chunk)

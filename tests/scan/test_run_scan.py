@@ -280,3 +280,30 @@ def test_parallel_rescan_sees_changes_in_every_sub_tree(tmp_path: Path) -> None:
     assert moved["id"] == before[b(lib / "Artist 00/Album 0/0.mp3")]["id"]
     gone = read_items(db, missing=True)
     assert set(gone) == {b(lib / f"Artist 03/Album 0/{t}.mp3") for t in range(3)}
+
+
+def test_a_worker_that_dies_costs_only_the_file_that_killed_it(
+    tmp_path: Path, lib: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reader that takes its whole process down (as a crash in native code would).
+
+    The pool is rebuilt, the batch the dead worker held is read again one file at a
+    time, and only the file that kills its reader is recorded, as "crashed".
+    """
+    real_read = extract_module._read
+
+    def deadly(fs: Any, timeout: float) -> Any:
+        if fs.path.endswith(b"02.flac"):
+            os._exit(70)
+        return real_read(fs, timeout)
+
+    monkeypatch.setattr(extract_module, "_read", deadly)  # inherited by forked workers
+    db = tmp_path / "cat.db"
+    s = scan_in_process(db, [lib], jobs=2)
+    assert not s.interrupted
+    assert s.failure_count == 1 and s.exit_code == 1
+    assert [(f.kind, os.path.basename(f.path)) for f in s.failures] == [("crashed", b"02.flac")]
+    rows = assert_catalog_matches_disk(db, lib)
+    assert rows[b(lib / "Band/First/02.flac")]["error"].startswith("crashed:")
+    assert rows[b(lib / "Band/Second/01.ogg")]["title"] == "Three"
+    assert sum(1 for r in rows.values() if r["error"] is None) == 7

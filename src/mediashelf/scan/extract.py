@@ -1,32 +1,32 @@
 """The extract stage: read metadata for added and changed files.
 
 `extract_batch` runs in a worker process (or in-process with --jobs 1) and never
-raises: every per-file problem becomes a `Failure`.  `ExtractPool` feeds batches to a
-fork-started process pool and survives a worker that dies.
+raises: every per-file problem becomes a `Failure`.  `ExtractPool` feeds batches to
+forked worker processes and survives a worker that dies.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import gc
 import json
 import os
 import resource
+import select
 import signal
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import xxhash
 
 from mediashelf.errors import Corrupt, MediaError, TimedOut, TooLarge, Unreadable, Vanished
 from mediashelf.extract.registry import extension, kind_for, sniff_audio
 from mediashelf.model import Extracted, Failure, FileStat
-from mediashelf.scan.children import die_with_parent
+from mediashelf.scan import children
 from mediashelf.scan.write import item_row
-
-if TYPE_CHECKING:
-    from concurrent.futures import Future, ProcessPoolExecutor
 
 HASH_CHUNK = 16 * 1024
 #: cap on the JSON of the extra tags of one file
@@ -151,7 +151,7 @@ def extract_batch(batch: Sequence[Task], timeout: float, scan_id: int) -> BatchR
 
 
 def _init_worker(memory_mb: int, parent_pid: int) -> None:
-    die_with_parent(parent_pid)
+    children.die_with_parent(parent_pid)
     # The parent coordinates Ctrl-C and SIGTERM: workers finish their batch.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -163,12 +163,31 @@ def _init_worker(memory_mb: int, parent_pid: int) -> None:
             resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
-class ExtractPool:
-    """Batches in flight on a process pool, or run inline when `jobs == 1`.
+@dataclass(slots=True)
+class _Worker:
+    pid: int
+    tasks: int  # pipe the worker reads batches from
+    results: int  # pipe it writes results to
+    pending: list[list[Task]]  # batches sent, oldest first
+    buf: bytearray
 
-    If a worker process dies (killed, out of memory, a crash in native code), the
-    pool is rebuilt and the batches it held are retried one file at a time, so the
-    file that kills a worker is recorded as a failure and the rest are read.
+
+def _worker_main(
+    tasks: int, results: int, memory_mb: int, parent: int, timeout: float, scan_id: int
+) -> None:
+    _init_worker(memory_mb, parent)
+    while (batch := children.receive(tasks)) is not None:
+        children.send(results, extract_batch(batch, timeout, scan_id))
+
+
+class ExtractPool:
+    """Batches in flight on forked worker processes, or run inline when `jobs == 1`.
+
+    Each worker has a pipe for batches and one for results; at most two batches are
+    in flight per worker.  If a worker dies (killed, out of memory, a crash in native
+    code), the batches it held are read again one file at a time, each in a fresh
+    single-use worker, so only the file that kills its reader is recorded as a
+    failure; a new worker takes the dead one's place.
     """
 
     def __init__(self, jobs: int, timeout: float, memory_mb: int, scan_id: int) -> None:
@@ -176,8 +195,7 @@ class ExtractPool:
         self.scan_id = scan_id
         self.timeout = timeout
         self.memory_mb = memory_mb
-        self._executor: ProcessPoolExecutor | None = None
-        self._futures: dict[Future[BatchResult], list[Task]] = {}
+        self._workers: list[_Worker] = []
         self._inline: list[BatchResult] = []
         self.peak_worker_rss_kb = 0
         self.worker_seconds = 0.0
@@ -188,24 +206,28 @@ class ExtractPool:
 
     @property
     def in_flight(self) -> int:
-        return len(self._futures) + len(self._inline)
+        return sum(len(w.pending) for w in self._workers) + len(self._inline)
 
-    def _new_executor(self, workers: int) -> ProcessPoolExecutor:
-        # imported here: a rescan with nothing to read never pays for multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-        from multiprocessing import get_context
+    def _spawn(self) -> _Worker:
+        task_r, task_w = os.pipe()
+        res_r, res_w = os.pipe()
+        # Room for a whole batch, even of long paths, so that sending one never waits
+        # on a worker that is itself waiting for its results to be read.
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(task_w, fcntl.F_SETPIPE_SZ, 1 << 20)
+        parent = os.getpid()
+        # the new worker must not hold the other workers' pipes open
+        inherited = [fd for w in self._workers for fd in (w.tasks, w.results)]
 
-        return ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=get_context("fork"),
-            initializer=_init_worker,
-            initargs=(self.memory_mb, os.getpid()),
-        )
+        def child() -> None:
+            for fd in (task_w, res_r, *inherited):
+                os.close(fd)
+            _worker_main(task_r, res_w, self.memory_mb, parent, self.timeout, self.scan_id)
 
-    def _pool(self) -> ProcessPoolExecutor:
-        if self._executor is None:
-            self._executor = self._new_executor(self.jobs)
-        return self._executor
+        pid = children.fork(child)
+        os.close(task_r)
+        os.close(res_w)
+        return _Worker(pid, task_w, res_r, [], bytearray())
 
     def submit(self, batch: list[Task]) -> None:
         if self.jobs == 1:
@@ -215,8 +237,20 @@ class ExtractPool:
             finally:
                 signal.signal(signal.SIGALRM, previous)
             return
-        fut = self._pool().submit(extract_batch, batch, self.timeout, self.scan_id)
-        self._futures[fut] = batch
+        if not self._workers:
+            from mediashelf.extract.audio_mutagen import preload
+
+            preload()  # once here rather than in every worker
+            # Objects that exist now are never collected by the workers' GC, so its
+            # passes do not copy the pages the workers share with this process.
+            gc.freeze()
+        while len(self._workers) < self.jobs:
+            self._workers.append(self._spawn())
+        worker = min(self._workers, key=lambda w: len(w.pending))
+        worker.pending.append(batch)
+        # if it died, its results pipe reports end of file and its batches are retried
+        with contextlib.suppress(BrokenPipeError):
+            children.send(worker.tasks, batch)
 
     def _account(self, r: BatchResult) -> BatchResult:
         self.worker_seconds += r.seconds
@@ -224,38 +258,34 @@ class ExtractPool:
         return r
 
     def completed(self, block: bool, timeout: float | None = None) -> Iterator[BatchResult]:
-        """Yield finished batches; with `block`, wait until at least one is done."""
+        """Yield finished batches; with `block`, wait (up to `timeout`) for at least one."""
         if self._inline:
             done_inline, self._inline = self._inline, []
             for r in done_inline:
                 yield self._account(r)
             return
-        if not self._futures:
+        busy = {w.results: w for w in self._workers if w.pending}
+        if not busy:
             return
-        from concurrent.futures import FIRST_COMPLETED, wait
-        from concurrent.futures.process import BrokenProcessPool
+        ready, _, _ = select.select(list(busy), [], [], timeout if block else 0)
+        for fd in ready:
+            worker = busy[fd]
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                yield from self._replace(worker)
+                continue
+            worker.buf += chunk
+            for result in children.unpack(worker.buf):
+                worker.pending.pop(0)
+                yield self._account(result)
 
-        if block:
-            done, _ = wait(list(self._futures), timeout=timeout, return_when=FIRST_COMPLETED)
-        else:
-            done = {f for f in self._futures if f.done()}
-        broken: list[list[Task]] = []
-        for fut in done:
-            batch = self._futures.pop(fut)
-            try:
-                yield self._account(fut.result())
-            except BrokenProcessPool:
-                broken.append(batch)
-        if broken:
-            yield from self._recover(broken)
-
-    def _recover(self, broken: list[list[Task]]) -> Iterator[BatchResult]:
-        # Every batch still in flight died with the pool: take them all back.
-        for fut, batch in list(self._futures.items()):
-            broken.append(batch)
-            del self._futures[fut]
-        self._shutdown(wait_running=False)
-        for batch in broken:
+    def _replace(self, dead: _Worker) -> Iterator[BatchResult]:
+        """A worker died: read its batches file by file, and start a new worker."""
+        self._workers.remove(dead)
+        os.close(dead.tasks)
+        os.close(dead.results)
+        children.reap(dead.pid)
+        for batch in dead.pending:
             results: list[Done] = []
             for task in batch:
                 results.extend(self._isolated(task))
@@ -263,30 +293,37 @@ class ExtractPool:
 
     def _isolated(self, task: Task) -> list[Done]:
         """Read one file in a fresh single-use worker; a crash is that file's failure."""
-        from concurrent.futures.process import BrokenProcessPool
-
-        with self._new_executor(1) as ex:
-            try:
-                return ex.submit(extract_batch, [task], self.timeout, self.scan_id).result().results
-            except BrokenProcessPool:
-                fs, fid = task
-                failed = _failed(fs, "crashed", "the reader process died while reading this file")
-                return [(item_row(failed, fid, self.scan_id, time.time_ns()), failed.error)]
+        worker = self._spawn()
+        try:
+            children.send(worker.tasks, [task])
+            os.close(worker.tasks)
+            worker.tasks = -1
+            result = children.receive(worker.results)
+        except BrokenPipeError:
+            result = None
+        finally:
+            if worker.tasks != -1:
+                os.close(worker.tasks)
+            os.close(worker.results)
+            children.reap(worker.pid)
+        if isinstance(result, BatchResult):
+            return result.results
+        fs, fid = task
+        failed = _failed(fs, "crashed", "the reader process died while reading this file")
+        return [(item_row(failed, fid, self.scan_id, time.time_ns()), failed.error)]
 
     def drain(self) -> Iterator[BatchResult]:
         while self.in_flight:
-            yield from self.completed(block=True)
-
-    def _shutdown(self, wait_running: bool) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=wait_running, cancel_futures=True)
-            self._executor = None
+            yield from self.completed(block=True, timeout=1.0)
 
     def cancel_pending(self) -> None:
-        """Drop batches that have not started; those running are left to finish."""
-        for fut in list(self._futures):
-            if fut.cancel():
-                del self._futures[fut]
+        """Nothing to cancel: at most two batches per worker are ever in flight."""
 
     def close(self) -> None:
-        self._shutdown(wait_running=True)
+        """Workers read end of file on their batch pipe and exit."""
+        for worker in self._workers:
+            os.close(worker.tasks)
+        for worker in self._workers:
+            os.close(worker.results)
+            children.reap(worker.pid, kill=bool(worker.pending))
+        self._workers = []

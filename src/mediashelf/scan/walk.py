@@ -7,7 +7,6 @@ counted or sorted ahead of time; memory holds only the directory stack.
 
 from __future__ import annotations
 
-import contextlib
 import fnmatch
 import os
 import pickle
@@ -15,7 +14,6 @@ import re
 import select
 import signal
 import stat
-import struct
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,6 +21,7 @@ from dataclasses import dataclass, field
 import xxhash
 
 from mediashelf.model import Failure, Listing, Row
+from mediashelf.scan import children
 
 
 def compile_excludes(
@@ -239,17 +238,14 @@ def parallel_walk(
     buffers: dict[int, bytearray] = {}
     for i in range(min(workers, len(level))):
         r, w = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the walker
-            status = 1
-            try:
-                os.close(r)
-                _walker_main(w, level[i::workers], known, exclude, one_file_system, parent)
-                status = 0
-            finally:
-                os._exit(status)
+        share = level[i::workers]
+
+        def child(r: int = r, w: int = w, share: list[tuple[bytes, int, int]] = share) -> None:
+            os.close(r)
+            _walker_main(w, share, known, exclude, one_file_system, parent)
+
+        pids.append(children.fork(child))
         os.close(w)
-        pids.append(pid)
         buffers[r] = bytearray()
     try:
         while buffers:
@@ -263,7 +259,7 @@ def parallel_walk(
                     continue
                 buf = buffers[fd]
                 buf += chunk
-                for msg in _frames(buf):
+                for msg in children.unpack(buf):
                     if isinstance(msg, WalkStats):
                         stats.dirs += msg.dirs
                         stats.skipped += msg.skipped
@@ -276,31 +272,7 @@ def parallel_walk(
         for fd in buffers:
             os.close(fd)
         for pid in pids:
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)  # no-op for a walker that has finished
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, 0)
-
-
-_HEADER = struct.Struct("<I")
-
-
-def _frames(buf: bytearray) -> Iterator[Listing | Failure | Unchanged | WalkStats]:
-    """Complete length-prefixed pickles at the front of `buf`, removed as they are read."""
-    while len(buf) >= 4:
-        (size,) = _HEADER.unpack_from(buf)
-        if len(buf) < 4 + size:
-            return
-        msg = pickle.loads(buf[4 : 4 + size])
-        del buf[: 4 + size]
-        yield msg
-
-
-def _send(fd: int, msg: Listing | Failure | Unchanged | WalkStats) -> None:
-    data = pickle.dumps(msg, protocol=5)
-    view = memoryview(_HEADER.pack(len(data)) + data)
-    while view:
-        view = view[os.write(fd, view) :]
+            children.reap(pid, kill=True)  # a walker that has finished is only reaped
 
 
 def _walker_main(
@@ -311,11 +283,9 @@ def _walker_main(
     one_file_system: bool,
     parent_pid: int,
 ) -> None:
-    from mediashelf.scan.children import die_with_parent
-
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    die_with_parent(parent_pid)
+    children.die_with_parent(parent_pid)
     stats = WalkStats()
     lister = _Lister(exclude, False, one_file_system, stats)
     same: list[bytes] = []
@@ -330,11 +300,11 @@ def _walker_main(
                 size += item.size
                 now = time.monotonic()
                 if now - last > 0.1 or len(same) >= 5000:
-                    _send(fd, Unchanged(same, files, size))
+                    children.send(fd, Unchanged(same, files, size))
                     same, files, size, last = [], 0, 0, now
                 continue
-        _send(fd, item)
+        children.send(fd, item)
     if same:
-        _send(fd, Unchanged(same, files, size))
-    _send(fd, stats)
+        children.send(fd, Unchanged(same, files, size))
+    children.send(fd, stats)
     os.close(fd)

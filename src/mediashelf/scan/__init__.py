@@ -346,7 +346,7 @@ def run_scan(
                 summary.interrupted = True
                 if hasattr(it, "close"):
                     it.close()  # stops parallel walkers
-                pool.cancel_pending()
+                # the batches in flight (two per worker at most) finish and are written
                 for result in pool.drain():
                     handle(result)
             else:

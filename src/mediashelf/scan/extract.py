@@ -316,9 +316,6 @@ class ExtractPool:
         while self.in_flight:
             yield from self.completed(block=True, timeout=1.0)
 
-    def cancel_pending(self) -> None:
-        """Nothing to cancel: at most two batches per worker are ever in flight."""
-
     def close(self) -> None:
         """Workers read end of file on their batch pipe and exit."""
         for worker in self._workers:

@@ -307,3 +307,11 @@ def test_a_worker_that_dies_costs_only_the_file_that_killed_it(
     assert rows[b(lib / "Band/First/02.flac")]["error"].startswith("crashed:")
     assert rows[b(lib / "Band/Second/01.ogg")]["title"] == "Three"
     assert sum(1 for r in rows.values() if r["error"] is None) == 7
+
+
+def test_overlapping_roots_are_walked_once(tmp_path: Path, lib: Path) -> None:
+    db = tmp_path / "cat.db"
+    s = scan_in_process(db, [lib / "Band", lib, lib, lib / "Band/First/01.mp3"])
+    assert s.roots == [os.fsdecode(os.path.abspath(lib))]
+    assert s.files == 8 and s.counts["added"] == 8 and s.failure_count == 0
+    assert_catalog_matches_disk(db, lib)

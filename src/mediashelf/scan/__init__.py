@@ -106,6 +106,15 @@ def _under(path: bytes, roots: list[bytes]) -> bool:
     return any(path == r or path.startswith(r.rstrip(b"/") + b"/") for r in roots)
 
 
+def _outermost(roots: list[bytes]) -> list[bytes]:
+    """Drop repeated roots and roots inside another one, so nothing is walked twice."""
+    kept: list[bytes] = []
+    for root in sorted(set(roots), key=len):
+        if not _under(root, kept):
+            kept.append(root)
+    return kept
+
+
 def _folders_under(catalog: Catalog, roots: list[bytes]) -> dict[bytes, tuple[int, bytes | None]]:
     out: dict[bytes, tuple[int, bytes | None]] = {}
     for root in roots:
@@ -138,6 +147,7 @@ def run_scan(
     """
     progress = progress or NullProgress()
     t_start = time.perf_counter()
+    roots = _outermost(roots)
     db = catalog.db
     db.execute("UPDATE scans SET status = 'crashed' WHERE status = 'running'")
     options = {"full": full, "profile": settings.profile_name, "jobs": settings.jobs}

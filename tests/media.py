@@ -15,7 +15,6 @@ asks for, so writing a file costs well under a millisecond of encoding.
 from __future__ import annotations
 
 import functools
-import io
 import os
 import random
 from collections.abc import Mapping
@@ -23,15 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-#: format → (container, codec, sample rate, channel layout, file extension)
-_ENCODINGS: dict[str, tuple[str, str, int, str, str]] = {
-    "mp3": ("mp3", "libmp3lame", 44100, "mono", ".mp3"),
-    "flac": ("flac", "flac", 44100, "mono", ".flac"),
-    "ogg": ("ogg", "vorbis", 44100, "stereo", ".ogg"),
-    "m4a": ("ipod", "aac", 44100, "mono", ".m4a"),
-    "opus": ("ogg", "libopus", 48000, "mono", ".opus"),
-}
-FORMATS: tuple[str, ...] = tuple(_ENCODINGS)
+from tests.extract.samples import ENCODINGS, encoded
+
+#: the formats a test library is made of (encoded by tests.extract.samples)
+FORMATS: tuple[str, ...] = ("mp3", "flac", "ogg", "m4a", "opus")
 
 #: easy tag names understood by `write_audio`
 _EASY_KEYS = {
@@ -50,37 +44,13 @@ _EASY_KEYS = {
 PathLike = str | bytes | os.PathLike[str]
 
 
-@functools.cache
-def audio_template(fmt: str, seconds: float = 0.1) -> bytes:
+def audio_template(fmt: str) -> bytes:
     """An untagged, valid audio file of format `fmt` (encoded once per test run)."""
-    import av
-
-    container, codec, rate, layout, _ = _ENCODINGS[fmt]
-    buf = io.BytesIO()
-    with av.open(buf, "w", format=container) as out:
-        stream = out.add_stream(codec, rate=rate, options={"strict": "experimental"})
-        stream.layout = layout
-        stream.codec_context.options = {"strict": "experimental"}
-        sample_fmt = stream.codec_context.format.name
-        frame_size = stream.codec_context.frame_size or 1024
-        total = int(rate * seconds)
-        pts = 0
-        while pts < total:
-            frame = av.AudioFrame(format=sample_fmt, layout=layout, samples=frame_size)
-            frame.sample_rate = rate
-            for plane in frame.planes:
-                plane.update(bytes(plane.buffer_size))
-            frame.pts = pts
-            pts += frame_size
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
-    return buf.getvalue()
+    return encoded(fmt)
 
 
 def extension(fmt: str) -> str:
-    return _ENCODINGS[fmt][4]
+    return "." + ENCODINGS[fmt][4]
 
 
 def tag_file(path: PathLike, **tags: Any) -> None:

@@ -6,9 +6,7 @@ and passed explicitly as a frozen value.  There is no global configuration objec
 
 from __future__ import annotations
 
-import difflib
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -79,6 +77,8 @@ _PROFILE_KEYS = {f.name for f in fields(Profile)}
 
 
 def _unknown(key: str, where: str, known: set[str]) -> ConfigError:
+    import difflib
+
     close = difflib.get_close_matches(key, sorted(known), n=1)
     hint = f" (did you mean '{close[0]}'?)" if close else f" (known: {', '.join(sorted(known))})"
     return ConfigError(f"{where}: unknown key '{key}'{hint}")
@@ -112,6 +112,8 @@ def _profile_overrides(where: str, table: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _read_file(path: Path) -> dict[str, Any]:
+    import tomllib  # here: most runs have no settings file to parse
+
     try:
         with open(path, "rb") as f:
             return tomllib.load(f)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -54,8 +55,6 @@ def _item(row: sqlite3.Row | tuple[Any, ...]) -> Item:
 def _iso(ns: int | None) -> str | None:
     if ns is None:
         return None
-    import datetime as dt
-
     return dt.datetime.fromtimestamp(ns / 1e9, dt.UTC).isoformat(timespec="seconds")
 
 

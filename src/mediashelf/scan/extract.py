@@ -294,16 +294,12 @@ class ExtractPool:
     def _isolated(self, task: Task) -> list[Done]:
         """Read one file in a fresh single-use worker; a crash is that file's failure."""
         worker = self._spawn()
-        try:
+        with contextlib.suppress(BrokenPipeError):  # died at once: no result below
             children.send(worker.tasks, [task])
-            os.close(worker.tasks)
-            worker.tasks = -1
+        os.close(worker.tasks)
+        try:
             result = children.receive(worker.results)
-        except BrokenPipeError:
-            result = None
         finally:
-            if worker.tasks != -1:
-                os.close(worker.tasks)
             os.close(worker.results)
             children.reap(worker.pid)
         if isinstance(result, BatchResult):

@@ -52,6 +52,50 @@ AUDIO_FIELDS: Final[tuple[tuple[str, FieldType], ...]] = (
 
 AUDIO_FIELD_NAMES: Final[tuple[str, ...]] = tuple(name for name, _ in AUDIO_FIELDS)
 
+#: Normalized fields of images (photos, AI-generated images) and videos, in column
+#: order after AUDIO_FIELDS.  Videos reuse `duration` (and `bitrate`, `samplerate`,
+#: `channels`, `codec` for their audio stream) from AUDIO_FIELDS.
+#: `taken` is ISO 8601 text (`2023-04-05T10:11:12.250+02:00`, offset when known);
+#: `taken_source` says where it came from (exif, exif-digitized, exif-datetime, xmp,
+#: sidecar, filename, mtime, container); `exposure` is in seconds; `gps_*` are
+#: decimal degrees and metres; `seed` is a signed 64-bit integer (larger seeds go to
+#: `extra`); `loras` is a list of names; `phash` a 64-bit perceptual hash as 16 hex digits.
+VISUAL_FIELDS: Final[tuple[tuple[str, FieldType], ...]] = (
+    ("width", "int"),
+    ("height", "int"),
+    ("orientation", "int"),
+    ("taken", "text"),
+    ("taken_source", "text"),
+    ("make", "text"),
+    ("model", "text"),
+    ("lens", "text"),
+    ("iso", "int"),
+    ("exposure", "real"),
+    ("fnumber", "real"),
+    ("focal_length", "real"),
+    ("gps_lat", "real"),
+    ("gps_lon", "real"),
+    ("gps_alt", "real"),
+    ("software", "text"),
+    ("description", "text"),
+    ("ai_tool", "text"),
+    ("ai_model", "text"),
+    ("ai_model_hash", "text"),
+    ("prompt", "text"),
+    ("negative_prompt", "text"),
+    ("seed", "int"),
+    ("steps", "int"),
+    ("sampler", "text"),
+    ("cfg_scale", "real"),
+    ("loras", "list"),
+    ("video_codec", "text"),
+    ("fps", "real"),
+    ("phash", "text"),
+)
+
+#: Every normalized metadata column of the catalog, in order.
+MEDIA_FIELDS: Final[tuple[tuple[str, FieldType], ...]] = AUDIO_FIELDS + VISUAL_FIELDS
+
 #: Kinds of catalogued file.  "other" files (cover.jpg before image support,
 #: .cue, .log, .nfo ...) are catalogued with their fingerprint only.
 Kind = Literal["audio", "image", "video", "other"]
@@ -121,8 +165,8 @@ class Failure:
 class Extracted:
     """What the extract stage read from one file.
 
-    `fields` holds normalized fields (names from AUDIO_FIELDS, later image/video
-    fields); `extra` every other tag that was read, as a JSON object string.
+    `fields` holds normalized fields (names from MEDIA_FIELDS); `extra` every
+    other tag that was read, as a JSON object string.
     `error` is set when the file was catalogued but its metadata could not be read.
     """
 

@@ -9,19 +9,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from mediashelf.model import AUDIO_FIELDS
+from mediashelf.model import MEDIA_FIELDS
 
 #: fields every `find --json` object carries, in order
 ITEM_FIELDS: tuple[str, ...] = (
-    "path", "kind", "format", "size", "mtime_ns", "added", *(n for n, _ in AUDIO_FIELDS),
+    "path", "kind", "format", "size", "mtime_ns", "added", *(n for n, _ in MEDIA_FIELDS),
 )  # fmt: skip
 _SELECT = (
     "SELECT id, path, kind, format, size, mtime_ns, added_ns, missing, error, extra, "
-    + ", ".join(n for n, _ in AUDIO_FIELDS)
+    + ", ".join(n for n, _ in MEDIA_FIELDS)
     + " FROM items"
 )
-_LIST_FIELDS = {n for n, t in AUDIO_FIELDS if t == "list"}
-_BOOL_FIELDS = {n for n, t in AUDIO_FIELDS if t == "bool"}
+_LIST_FIELDS = {n for n, t in MEDIA_FIELDS if t == "list"}
+_BOOL_FIELDS = {n for n, t in MEDIA_FIELDS if t == "bool"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +43,7 @@ def _item(row: sqlite3.Row | tuple[Any, ...]) -> Item:
         "mtime_ns": mtime_ns,
         "added": _iso(added_ns),
     }
-    for (name, _), value in zip(AUDIO_FIELDS, row[10:], strict=True):
+    for (name, _), value in zip(MEDIA_FIELDS, row[10:], strict=True):
         if value is not None and name in _LIST_FIELDS:
             value = json.loads(value)
         elif value is not None and name in _BOOL_FIELDS:

@@ -9,7 +9,7 @@ import sqlite3
 import time
 from collections.abc import Callable
 
-from mediashelf.model import AUDIO_FIELDS, FieldType
+from mediashelf.model import AUDIO_FIELDS, VISUAL_FIELDS, FieldType
 
 _SQL_TYPES: dict[FieldType, str] = {
     "text": "TEXT",
@@ -114,10 +114,29 @@ def _m0002_failed_items_index(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX items_failed ON items(missing) WHERE error IS NOT NULL")
 
 
+def _m0003_visual_fields(db: sqlite3.Connection) -> None:
+    """Image and video columns, and folded text for accent-insensitive queries."""
+    from mediashelf.catalog.folding import TEXT_FIELDS, folded_json
+
+    for name, ftype in VISUAL_FIELDS:
+        db.execute(f"ALTER TABLE items ADD COLUMN {name} {_SQL_TYPES[ftype]}")
+    db.execute("ALTER TABLE items ADD COLUMN folded TEXT")
+    db.execute("CREATE INDEX items_taken ON items(taken)")
+    db.execute("CREATE INDEX items_ai_tool ON items(ai_tool)")
+    columns = ", ".join(TEXT_FIELDS)
+    updates = []
+    for row in db.execute(f"SELECT id, {columns} FROM items"):
+        folded = folded_json(dict(zip(TEXT_FIELDS, row[1:], strict=True)))
+        if folded is not None:
+            updates.append((folded, row[0]))
+    db.executemany("UPDATE items SET folded = ? WHERE id = ?", updates)
+
+
 #: (name, function) in application order.  Append only.
 MIGRATIONS: tuple[tuple[str, Callable[[sqlite3.Connection], None]], ...] = (
     ("0001_initial", _m0001_initial),
     ("0002_failed_items_index", _m0002_failed_items_index),
+    ("0003_visual_fields", _m0003_visual_fields),
 )
 
 

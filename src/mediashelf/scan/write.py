@@ -15,16 +15,17 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from mediashelf.catalog.connect import Catalog
+from mediashelf.catalog.folding import folded_json
 from mediashelf.extract.registry import extension
-from mediashelf.model import AUDIO_FIELDS, Extracted, Failure, FileStat
+from mediashelf.model import MEDIA_FIELDS, Extracted, Failure, FileStat
 from mediashelf.scan.diff import ItemRow
 
 #: columns written for every item, in order
 ITEM_COLUMNS: tuple[str, ...] = (
     "path", "folder_id", "kind", "format", "ext", "size", "mtime_ns", "dev", "ino",
     "quick_hash", "added_ns", "updated_ns", "scan_id", "missing", "error",
-    *(name for name, _ in AUDIO_FIELDS),
-    "extra",
+    *(name for name, _ in MEDIA_FIELDS),
+    "extra", "folded",
 )  # fmt: skip
 _KEEP_ON_UPDATE = {"path", "added_ns"}
 
@@ -42,9 +43,9 @@ MOVE_UPDATE_SQL = (
 _ADDED_INDEX = ITEM_COLUMNS.index("added_ns")
 
 
-_FIELD_NAMES = tuple(name for name, _ in AUDIO_FIELDS)
-_LIST_FIELDS = tuple(name for name, ftype in AUDIO_FIELDS if ftype == "list")
-_BOOL_FIELDS = tuple(name for name, ftype in AUDIO_FIELDS if ftype == "bool")
+_FIELD_NAMES = tuple(name for name, _ in MEDIA_FIELDS)
+_LIST_FIELDS = tuple(name for name, ftype in MEDIA_FIELDS if ftype == "list")
+_BOOL_FIELDS = tuple(name for name, ftype in MEDIA_FIELDS if ftype == "bool")
 #: positions in ITEM_COLUMNS the scan reads back from a finished row
 PATH, FOLDER, KIND, SIZE, QUICK_HASH = (
     ITEM_COLUMNS.index(c) for c in ("path", "folder_id", "kind", "size", "quick_hash")
@@ -55,6 +56,7 @@ def item_row(ex: Extracted, folder_id: int, scan_id: int, now_ns: int) -> tuple[
     """The catalog row of one read file, in ITEM_COLUMNS order (built in the worker)."""
     fs = ex.stat
     fields = ex.fields
+    folded = folded_json(fields) if fields else None
     if fields:
         fields = dict(fields)
         for name in _LIST_FIELDS:
@@ -68,7 +70,7 @@ def item_row(ex: Extracted, folder_id: int, scan_id: int, now_ns: int) -> tuple[
         fs.path, folder_id, ex.kind, ex.format, extension(fs.path), fs.size, fs.mtime_ns, fs.dev, fs.ino,
         ex.quick_hash, now_ns, now_ns, scan_id, 0, error,
         *[fields.get(name) for name in _FIELD_NAMES],
-        ex.extra,
+        ex.extra, folded,
     )  # fmt: skip
 
 

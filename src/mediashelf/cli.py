@@ -18,6 +18,7 @@ from mediashelf.errors import EXIT_FATAL, EXIT_OK, EXIT_USAGE, ConfigError, Shel
 if TYPE_CHECKING:
     from mediashelf.catalog import Catalog
     from mediashelf.config import Settings
+    from mediashelf.query import Compiled, Sort
 
 
 def _settings(args: argparse.Namespace, **flags: object) -> Settings:
@@ -78,48 +79,121 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 
 def _item_json(fields: dict[str, object], path: bytes) -> str:
-    """One JSON object; the path is ASCII-escaped so undecodable bytes survive as \\udcXX."""
-    import json
+    """One JSON object with the path first; undecodable bytes survive as \\udcXX."""
+    from mediashelf.query.output import dumps
 
-    rest = json.dumps(fields, ensure_ascii=False)
-    if not rest.isascii():
-        try:
-            rest.encode("utf-8")
-        except UnicodeEncodeError:  # a lone surrogate from an undecodable name
-            rest = json.dumps(fields)
-    return '{"path": ' + json.dumps(os.fsdecode(path)) + (", " + rest[1:] if len(rest) > 2 else "}")
+    return dumps({"path": os.fsdecode(path), **fields})
 
 
 def cmd_find(args: argparse.Namespace) -> int:
-    from mediashelf.catalog.queries import iter_items
+    from mediashelf import query
+    from mediashelf.query import output
 
     settings = _settings(args)
+    q = query.parse(args.query)
+    # albums sort by album fields, which _find_albums checks
+    items_q = query.Query(q.groups, []) if args.albums else q
+    compiled = query.compile_query(items_q, missing=bool(args.missing))
+    fields = [f.strip() for f in args.fields.split(",") if f.strip()] if args.fields else None
+    if fields:
+        unknown = [f for f in fields if f not in output.CSV_FIELDS]
+        if unknown:
+            from mediashelf.query.fields import suggest
+
+            raise ConfigError(f"--fields: unknown field {unknown[0]!r}{suggest(unknown[0])}")
     catalog = _open(settings)
     out = sys.stdout
-    sep = "\0" if args.null else "\n"
-    n = 0
     try:
-        for item in iter_items(catalog.db, [_abs(p) for p in args.prefix], missing=args.missing):
-            n += 1
-            if args.json:
-                fields = {k: v for k, v in item.fields.items()}
-                fields["id"] = item.id
-                if item.error:
-                    fields["error"] = item.error
-                out.write(_item_json(fields, item.path) + "\n")
-            elif args.paths or args.null:
-                out.write(os.fsdecode(item.path) + sep)
-            else:
-                f = item.fields
-                if f["kind"] == "audio" and (f["title"] or f["artist"]):
-                    label = f"{f['artist'] or '?'} - {f['album'] or '?'} - {f['title'] or '?'}"
-                    out.write(f"{label}  [{os.fsdecode(item.path)}]\n")
-                else:
-                    out.write(f"{os.fsdecode(item.path)}  ({f['kind']})\n")
+        if args.albums:
+            return _find_albums(catalog, args, compiled, q.sort)
+        if args.count:
+            print(output.count(catalog.db, compiled))
+            return EXIT_OK
+        tmpl = None
+        columns: list[str] | None = None
+        if args.paths or args.null:
+            columns = ["path"]
+        elif args.m3u:
+            columns = ["path", "duration", "artist", "title"]
+        elif not (args.json or args.csv):
+            from mediashelf.organize import template
+            from mediashelf.query.display import TEMPLATE_FIELDS, columns_for
+
+            tmpl = template.parse(args.format or output.DEFAULT_ITEM_FORMAT, TEMPLATE_FIELDS)
+            columns = columns_for(tmpl.fields)
+        rows = output.select(catalog.db, compiled, limit=args.limit, columns=columns)
+        if tmpl is not None:
+            output.write_lines(rows, out, tmpl)
+        elif args.json:
+            output.write_json(rows, out, fields)
+        elif args.csv:
+            output.write_csv(rows, out, fields)
+        elif args.paths or args.null:
+            output.write_paths(rows, out, "\0" if args.null else "\n")
+        else:
+            output.write_m3u(rows, out)
     finally:
         catalog.close()
+    return EXIT_OK
+
+
+def _find_albums(
+    catalog: Catalog, args: argparse.Namespace, compiled: Compiled, sort: list[Sort]
+) -> int:
+    from mediashelf.query import albums, output
+
+    if args.csv or args.m3u or args.paths or args.null or args.fields:
+        raise ConfigError("--albums works with --format, --json and --count")
+    rows = albums.select_albums(catalog.db, compiled, sort)
     if args.count:
-        print(n)
+        print(sum(1 for _ in rows))
+    elif args.json:
+        for album in rows:
+            sys.stdout.write(output.dumps(albums.album_json(album)) + "\n")
+    else:
+        from mediashelf.organize import template
+
+        fmt = args.format or albums.DEFAULT_ALBUM_FORMAT
+        albums.write_album_lines(
+            rows, sys.stdout, template.parse(fmt, albums.ALBUM_TEMPLATE_FIELDS)
+        )
+    return EXIT_OK
+
+
+def cmd_fields(args: argparse.Namespace) -> int:
+    from mediashelf.query.albums import ALBUM_FIELDS
+    from mediashelf.query.display import DERIVED
+    from mediashelf.query.fields import FIELDS, HAS
+
+    rows = [(f.name, f.kind, f.help) for f in FIELDS.values()]
+    has = [(f"has:{k}", "test", h) for k, (_, h) in HAS.items()]
+    derived = [(k, "template", h) for k, h in DERIVED.items()]
+    album = [(k, kind, h) for k, (_, kind, h) in ALBUM_FIELDS.items() if k != "last_path"]
+    if args.json:
+        import json
+
+        for section, items in (
+            ("item", rows),
+            ("has", has),
+            ("template", derived),
+            ("album", album),
+        ):
+            for name, kind, help_text in items:
+                print(
+                    json.dumps({"section": section, "name": name, "type": kind, "help": help_text})
+                )
+        return EXIT_OK
+    for title, items in (
+        ("Item fields (queries, sorting, --format templates)", rows),
+        ("Tests", has),
+        ("Template-only fields", derived),
+        ("Album fields (find --albums: --format and sorting)", album),
+    ):
+        print(title + ":")
+        width = max(len(n) for n, _, _ in items)
+        for name, kind, help_text in items:
+            print(f"  {name:<{width}}  {kind:<8}  {help_text}")
+        print()
     return EXIT_OK
 
 
@@ -286,25 +360,53 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     s.set_defaults(func=cmd_scan)
 
-    for name, aliases in (("find", ["ls"]),):
-        f = sub.add_parser(
-            name,
-            aliases=aliases,
-            parents=[common],
-            help="list catalogued items",
-            description="List catalogued items, optionally under path prefixes.",
-        )
-        f.add_argument("prefix", nargs="*", metavar="PATH", help="only items under these paths")
-        f.add_argument("--json", action="store_true", help="one JSON object per line")
-        f.add_argument("--paths", action="store_true", help="paths only, one per line")
-        f.add_argument("-0", dest="null", action="store_true", help="paths only, NUL-separated")
-        f.add_argument(
-            "--missing",
-            action="store_true",
-            help="list items whose files were not found by the last scan",
-        )
-        f.add_argument("--count", action="store_true", help="print the number of items at the end")
-        f.set_defaults(func=cmd_find)
+    f = sub.add_parser(
+        "find",
+        aliases=["ls"],
+        parents=[common],
+        help="query the catalog",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="List the catalogued items (or albums) that match a query.",
+        epilog="""query syntax (each argument is one term; see `shelf fields`):
+  word              title, artist, album or albumartist contains word
+  field:value       contains (text) or equals (numbers, kind, format ...)
+  field:=value      exactly;  field::regex  regular expression
+  field:low..high   range: year:1990..1999 bitrate:..192 size:10M.. duration:3:00..
+                    added:2026-01.. mtime:..2024-06-30 added:-2w..
+  field:            field is empty;  has:cover  has:lyrics  has:mbid  has:gps
+  -term  ^term      not;  a lone , between terms means or
+  field+  field-    sort (artist+ year- title+); default: by path
+examples:
+  shelf find beatles year:1960..1969 format:flac
+  shelf find artist:queen , artist:bowie year-
+  shelf find -f '$albumartist/$album/$track $title' album:abbey
+  shelf find --albums lossless:true --json""",
+    )
+    f.add_argument("query", nargs="*", metavar="QUERY", help="query terms (default: everything)")
+    f.add_argument("--format", "-f", metavar="TEMPLATE", help="one line per item from a template")
+    f.add_argument("--albums", "-a", action="store_true", help="list albums instead of tracks")
+    modes = f.add_mutually_exclusive_group()
+    modes.add_argument("--json", action="store_true", help="one JSON object per line")
+    modes.add_argument("--csv", action="store_true", help="CSV with a header row")
+    modes.add_argument("--paths", action="store_true", help="paths only, one per line")
+    modes.add_argument("-0", dest="null", action="store_true", help="paths only, NUL-separated")
+    modes.add_argument("--m3u", action="store_true", help="an extended M3U playlist")
+    modes.add_argument("--count", action="store_true", help="only the number of matches")
+    f.add_argument("--fields", metavar="A,B", help="the fields of --json and --csv output")
+    f.add_argument("--limit", type=int, metavar="N", help="at most N items")
+    f.add_argument(
+        "--missing", action="store_true", help="items whose files the last scan did not find"
+    )
+    f.set_defaults(func=cmd_find)
+
+    fd = sub.add_parser(
+        "fields",
+        parents=[common],
+        help="list the fields queries and templates can use",
+        description="List the queryable fields with their types.",
+    )
+    fd.add_argument("--json", action="store_true", help="one JSON object per field")
+    fd.set_defaults(func=cmd_fields)
 
     i = sub.add_parser(
         "info",

@@ -26,6 +26,10 @@ class ConfigError(ShelfError):
     exit_code = EXIT_USAGE
 
 
+class QueryError(ConfigError):
+    """A malformed query or template: unknown field, bad value, bad regex (exit 2)."""
+
+
 class CatalogError(ShelfError):
     """The catalog cannot be opened, migrated, locked or written (exit 3)."""
 

@@ -1,0 +1,1 @@
+"""Organize: path templates, plans, the journal and undo."""

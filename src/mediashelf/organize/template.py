@@ -1,0 +1,295 @@
+"""Path and format templates in beets' syntax, parsed once and rendered many times.
+
+    $field  ${field}        a field's formatted value
+    %func{arg,arg}          a function call; arguments are templates themselves
+    $$  $%  ${  $}  $,      a literal $ % { } ,
+
+Functions: %if{cond,then[,else]}, %ifdef{field[,then[,else]]}, %lower, %upper, %title,
+%left{text,n}, %right{text,n}, %first{text[,count[,skip[,sep[,join]]]]}, %asciify,
+and %aunique (album disambiguation), which the caller supplies since it needs the
+catalog.  Rendering never expands `$VARS` or `~` from the environment, and values are
+inserted as they are: sanitising path components is the caller's job.
+"""
+
+from __future__ import annotations
+
+import functools
+import string
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Final, Union
+
+from mediashelf.errors import QueryError
+
+
+class TemplateError(QueryError):
+    """A malformed template (exit 2)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Symbol:
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    name: str
+    args: tuple[tuple[Node, ...], ...]
+
+
+Node = Union[Text, Symbol, Call]  # noqa: UP007 - a runtime alias used in annotations
+#: values of one item by field name, already formatted as text ("" when unknown)
+Values = Callable[[str], str]
+Function = Callable[..., str]
+
+_IDENT: Final = frozenset(string.ascii_letters + string.digits + "_")
+_ESCAPABLE: Final = frozenset("$%{},")
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+
+    def error(self, message: str) -> TemplateError:
+        return TemplateError(
+            f"bad template {self.text[:120]!r} at character {self.pos + 1}: {message}"
+        )
+
+    def parse(self, depth: int = 0, in_args: bool = False) -> tuple[Node, ...]:
+        if depth > 32:
+            raise self.error("functions nested too deeply")
+        nodes: list[Node] = []
+        buf: list[str] = []
+
+        def flush() -> None:
+            if buf:
+                nodes.append(Text("".join(buf)))
+                buf.clear()
+
+        text = self.text
+        while self.pos < len(text):
+            ch = text[self.pos]
+            if in_args and ch in ",}":
+                break
+            if ch == "$":
+                nxt = text[self.pos + 1 : self.pos + 2]
+                if nxt in _ESCAPABLE and nxt != "{":
+                    buf.append(nxt)
+                    self.pos += 2
+                    continue
+                if nxt == "{":
+                    end = text.find("}", self.pos + 2)
+                    name = text[self.pos + 2 : end] if end != -1 else ""
+                    if end == -1 or not name or not set(name) <= _IDENT:
+                        raise self.error("`${` must be followed by a field name and `}`")
+                    flush()
+                    nodes.append(Symbol(name))
+                    self.pos = end + 1
+                    continue
+                end = self.pos + 1
+                while end < len(text) and text[end] in _IDENT:
+                    end += 1
+                if end == self.pos + 1:
+                    buf.append("$")
+                    self.pos += 1
+                    continue
+                flush()
+                nodes.append(Symbol(text[self.pos + 1 : end]))
+                self.pos = end
+                continue
+            if ch == "%":
+                end = self.pos + 1
+                while end < len(text) and text[end] in _IDENT:
+                    end += 1
+                if end > self.pos + 1 and text[end : end + 1] == "{":
+                    flush()
+                    name = text[self.pos + 1 : end]
+                    self.pos = end + 1
+                    nodes.append(Call(name, self._args(depth)))
+                    continue
+            buf.append(ch)
+            self.pos += 1
+        flush()
+        return tuple(nodes)
+
+    def _args(self, depth: int) -> tuple[tuple[Node, ...], ...]:
+        args = []
+        while True:
+            args.append(self.parse(depth + 1, in_args=True))
+            if self.pos >= len(self.text):
+                raise self.error("a function's `{` is never closed")
+            sep = self.text[self.pos]
+            self.pos += 1
+            if sep == "}":
+                break
+        if args == [()]:
+            return ()
+        return tuple(args)
+
+
+# -- functions ---------------------------------------------------------------------------
+
+
+def _truthy(cond: str) -> bool:
+    try:
+        return bool(int(cond))
+    except ValueError:
+        return bool(cond.strip()) and cond.strip().lower() != "false"
+
+
+def _int(text: str, default: int) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        return default
+
+
+def f_if(cond: str = "", then: str = "", other: str = "") -> str:
+    return then if _truthy(cond) else other
+
+
+def f_lower(text: str = "") -> str:
+    return text.lower()
+
+
+def f_upper(text: str = "") -> str:
+    return text.upper()
+
+
+def f_title(text: str = "") -> str:
+    return string.capwords(text)
+
+
+def f_left(text: str = "", n: str = "0") -> str:
+    return text[: max(0, _int(n, 0))]
+
+
+def f_right(text: str = "", n: str = "0") -> str:
+    k = max(0, _int(n, 0))
+    return text[-k:] if k else ""
+
+
+def f_first(
+    text: str = "", count: str = "1", skip: str = "0", sep: str = "; ", join: str = "; "
+) -> str:
+    """The first `count` items of a `sep`-separated list, after skipping `skip`."""
+    parts = text.split(sep) if sep else [text]
+    start = max(0, _int(skip, 0))
+    return join.join(parts[start : start + max(0, _int(count, 1))])
+
+
+def f_asciify(text: str = "") -> str:
+    from anyascii import anyascii
+
+    return str(anyascii(text))
+
+
+FUNCTIONS: Final[dict[str, Function]] = {
+    "if": f_if,
+    "lower": f_lower,
+    "upper": f_upper,
+    "title": f_title,
+    "left": f_left,
+    "right": f_right,
+    "first": f_first,
+    "asciify": f_asciify,
+}
+#: functions whose first argument is a field name, not a template
+_FIELD_ARG: Final = frozenset(("ifdef",))
+#: functions the caller must supply (they need more than one item's values)
+CONTEXT_FUNCTIONS: Final = frozenset(("aunique",))
+_MAX_ARGS: Final = {"if": 3, "ifdef": 3, "left": 2, "right": 2, "first": 5, "aunique": 3}
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    source: str
+    nodes: tuple[Node, ...]
+
+    @property
+    def fields(self) -> set[str]:
+        """Every field the template reads."""
+        found: set[str] = set()
+
+        def walk(nodes: Sequence[Node]) -> None:
+            for n in nodes:
+                if isinstance(n, Symbol):
+                    found.add(n.name)
+                elif isinstance(n, Call):
+                    if n.name in _FIELD_ARG and n.args:
+                        found.add(_plain(n.args[0]))
+                        rest = n.args[1:]
+                    else:
+                        rest = n.args
+                    for a in rest:
+                        walk(a)
+
+        walk(self.nodes)
+        found.discard("")
+        return found
+
+    def render(self, values: Values, extra: Mapping[str, Function] | None = None) -> str:
+        return _render(self.nodes, values, extra or {})
+
+
+def _plain(nodes: Sequence[Node]) -> str:
+    return "".join(n.text for n in nodes if isinstance(n, Text)).strip()
+
+
+def _render(nodes: Sequence[Node], values: Values, extra: Mapping[str, Function]) -> str:
+    out = []
+    for n in nodes:
+        if isinstance(n, Text):
+            out.append(n.text)
+        elif isinstance(n, Symbol):
+            out.append(values(n.name))
+        elif n.name == "ifdef":
+            name = _plain(n.args[0]) if n.args else ""
+            rest = [_render(a, values, extra) for a in n.args[1:]]
+            out.append(f_if("1" if name and values(name) else "", *rest))
+        else:
+            func = extra.get(n.name) or FUNCTIONS[n.name]
+            out.append(func(*[_render(a, values, extra) for a in n.args]))
+    return "".join(out)
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_cached(text: str) -> Template:
+    return Template(text, _Parser(text).parse())
+
+
+def parse(text: str, known_fields: Collection[str] | None = None) -> Template:
+    """Parse (once: cached) and check names: unknown fields or functions are errors."""
+    import difflib
+
+    tmpl = _parse_cached(text)
+
+    def check(nodes: Sequence[Node]) -> None:
+        for n in nodes:
+            if isinstance(n, Call):
+                known = {*FUNCTIONS, *_FIELD_ARG, *CONTEXT_FUNCTIONS}
+                if n.name not in known:
+                    close = difflib.get_close_matches(n.name, sorted(known), n=2)
+                    hint = f" (did you mean %{close[0]}?)" if close else ""
+                    raise TemplateError(f"unknown template function %{n.name}{{}}{hint}")
+                if len(n.args) > _MAX_ARGS.get(n.name, 1):
+                    raise TemplateError(
+                        f"%{n.name}{{}} takes at most {_MAX_ARGS.get(n.name, 1)} arguments"
+                    )
+                for a in n.args:
+                    check(a)
+
+    check(tmpl.nodes)
+    if known_fields is not None:
+        for name in sorted(tmpl.fields):
+            if name not in known_fields:
+                close = difflib.get_close_matches(name, sorted(known_fields), n=2)
+                hint = f" (did you mean ${close[0]}?)" if close else " (`shelf fields` lists them)"
+                raise TemplateError(f"unknown field ${name} in template {text!r}{hint}")
+    return tmpl

@@ -1,0 +1,31 @@
+"""The query language: text → SQL over the catalog (see parse.py for the syntax)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from mediashelf.query.compile import Compiled, QueryFunctions, compile_query
+from mediashelf.query.fields import FIELDS
+from mediashelf.query.parse import Query, Sort, parse
+
+__all__ = [
+    "FIELDS",
+    "Compiled",
+    "Query",
+    "QueryFunctions",
+    "Sort",
+    "build",
+    "compile_query",
+    "parse",
+]
+
+
+def build(
+    args: Sequence[str],
+    *,
+    cwd: bytes | None = None,
+    missing: bool | None = False,
+    default_sort: list[Sort] | None = None,
+) -> Compiled:
+    """Parse and compile the terms of a command line."""
+    return compile_query(parse(args), cwd=cwd, missing=missing, default_sort=default_sort)

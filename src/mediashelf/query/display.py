@@ -1,0 +1,146 @@
+"""Field values as text: for `--format` templates, CSV cells and tables.
+
+Raw catalog values (ints, nanoseconds, JSON arrays) become what a person reads:
+track numbers padded to two digits as beets does, durations as m:ss, bitrates as
+`320kbps`, sizes as `4.2 MiB`, times in local time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Callable
+from typing import Any, Final
+
+from mediashelf.query.fields import FIELDS
+
+#: fields templates may use besides FIELDS
+DERIVED: Final = {
+    "multidisc": "true when the release has more than one disc",
+}
+TEMPLATE_FIELDS: Final = frozenset((*FIELDS, *DERIVED))
+
+
+def human_size(n: float | None) -> str:
+    if n is None:
+        return ""
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(value) < 1024 or unit == "TiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} PiB"  # pragma: no cover - the loop returns
+
+
+def human_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    total = round(seconds)
+    h, rest = divmod(total, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def local_time(ns: int | None) -> str:
+    if ns is None:
+        return ""
+    return dt.datetime.fromtimestamp(ns / 1e9).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _real(value: float) -> str:
+    return f"{value:.6g}"
+
+
+def _list(value: Any) -> str:
+    items = json.loads(value) if isinstance(value, str) else value
+    return "; ".join(str(x) for x in items) if isinstance(items, list) else str(items)
+
+
+def _bool(value: Any) -> str:
+    return "True" if value else "False"
+
+
+_BY_NAME: Final[dict[str, Callable[[Any], str]]] = {
+    "track": lambda n: f"{n:02d}",
+    "disc": lambda n: f"{n:02d}",
+    "bitrate": lambda n: f"{n}kbps",
+    "size": lambda n: human_size(n),
+    "duration": lambda s: human_duration(s),
+}
+_BY_KIND: Final[dict[str, Callable[[Any], str]]] = {
+    "instant": local_time,
+    "real": _real,
+    "bool": _bool,
+    "list": _list,
+    "path": lambda p: os.fsdecode(p),
+}
+
+
+def _converter(name: str) -> Callable[[Any], str]:
+    special = _BY_NAME.get(name)
+    if special is not None:
+
+        def safe(value: Any) -> str:
+            try:
+                return special(value)
+            except (TypeError, ValueError):  # a value of an unexpected type
+                return str(value)
+
+        return safe
+    field = FIELDS.get(name)
+    conv = _BY_KIND.get(field.kind) if field else None
+    return conv or str
+
+
+_CONVERTERS: Final[dict[str, Callable[[Any], str]]] = {n: _converter(n) for n in FIELDS}
+
+
+def show(name: str, value: Any) -> str:
+    """One field's value as text; '' when unknown."""
+    if value is None:
+        return ""
+    return (_CONVERTERS.get(name) or str)(value)
+
+
+#: the catalog columns a field is computed from, where it is not a column of its own
+_SOURCES: Final[dict[str, tuple[str, ...]]] = {
+    "multidisc": ("disc", "disctotal"),
+    "filename": ("path",),
+    "added": ("added_ns",),
+    "mtime": ("mtime_ns",),
+    "failed": ("error",),
+}
+
+
+def columns_for(fields: set[str] | frozenset[str]) -> list[str]:
+    """The catalog columns needed to show `fields` (always with id and path)."""
+    cols = {"id", "path"}
+    for name in fields:
+        cols.update(_SOURCES.get(name, (name,)))
+    return sorted(cols)
+
+
+def _getter(name: str) -> Callable[[Any], str]:
+    if name == "multidisc":
+        return lambda row: "1" if (row["disctotal"] or 0) > 1 or (row["disc"] or 0) > 1 else ""
+    if name == "filename":
+        return lambda row: os.fsdecode(os.path.basename(row["path"]))
+    if name == "failed":
+        return lambda row: _bool(row["error"] is not None)
+    column = _SOURCES.get(name, (name,))[0]
+    conv = _CONVERTERS.get(name) or str
+
+    def get(row: Any) -> str:
+        value = row[column]
+        return "" if value is None else conv(value)
+
+    return get
+
+
+_GETTERS: Final[dict[str, Callable[[Any], str]]] = {n: _getter(n) for n in TEMPLATE_FIELDS}
+
+
+def row_values(row: Any) -> Callable[[str], str]:
+    """A template's value lookup over one catalog row (a dict by column name)."""
+    return lambda name: _GETTERS[name](row)

@@ -1,0 +1,218 @@
+"""`shelf find` output: template lines, JSON lines, CSV, paths, M3U playlists, counts.
+
+Rows stream from SQLite straight to the output; nothing is held in memory but the
+row being written.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from typing import IO, Any, Final
+
+from mediashelf.model import AUDIO_FIELD_NAMES, VISUAL_FIELDS
+from mediashelf.organize.template import Template
+from mediashelf.query.compile import Compiled, QueryFunctions
+from mediashelf.query.display import row_values, show
+
+#: every JSON object starts with these
+COMMON_FIELDS: Final = ("id", "path", "kind", "format", "ext", "size", "mtime_ns", "added")
+_VISUAL_NAMES: Final = tuple(n for n, _ in VISUAL_FIELDS)
+#: the audio stream fields a video carries as well
+_VIDEO_AUDIO: Final = (
+    "title",
+    "artist",
+    "comment",
+    "duration",
+    "bitrate",
+    "samplerate",
+    "channels",
+    "codec",
+)
+#: fields a JSON object lists, with null where unknown, by the item's kind
+KIND_FIELDS: Final[dict[str, tuple[str, ...]]] = {
+    "audio": AUDIO_FIELD_NAMES,
+    "image": _VISUAL_NAMES,
+    "video": (*_VIDEO_AUDIO, *_VISUAL_NAMES),
+    "other": (),
+}
+_LISTS: Final = frozenset(n for n, t in (*VISUAL_FIELDS,) if t == "list") | {"artists"}
+_BOOLS: Final = frozenset(("compilation", "has_lyrics", "lossless"))
+
+DEFAULT_ITEM_FORMAT: Final = "%if{$title$artist,$artist - $album - $title,$path}"
+
+
+#: one catalog row by column name
+Row = dict[str, Any]
+
+
+_FETCH_BATCH: Final = 500
+
+
+def select(
+    db: sqlite3.Connection,
+    compiled: Compiled,
+    *,
+    limit: int | None = None,
+    columns: Sequence[str] | None = None,
+) -> Iterator[Row]:
+    """The matching rows as dicts, in the query's order; regex errors come out as QueryError.
+
+    Two steps: the ids in order (the sort handles only ids and sort keys, never
+    whole rows, so memory stays small), then the rows by id in batches.
+    """
+    funcs = QueryFunctions(db)
+    # only the columns asked for: the ones after `extra` may sit in overflow pages
+    wanted = "id, " + ", ".join(c for c in columns if c != "id") if columns else "*"
+    sql = f"SELECT id FROM items WHERE {compiled.where} ORDER BY {compiled.order}"
+    if limit is not None:
+        sql += f" LIMIT {max(0, int(limit))}"
+    try:
+        ids = db.execute(sql, compiled.params)
+        while batch := [r[0] for r in ids.fetchmany(_FETCH_BATCH)]:
+            cur = db.execute(
+                f"SELECT {wanted} FROM items WHERE id IN ({','.join('?' * len(batch))})", batch
+            )
+            names = [d[0] for d in cur.description]
+            by_id = {values[0]: values for values in cur}
+            for rid in batch:
+                values = by_id.get(rid)
+                if values is not None:
+                    yield dict(zip(names, values, strict=True))
+    except sqlite3.OperationalError as e:
+        funcs.check(e)
+
+
+def count(db: sqlite3.Connection, compiled: Compiled) -> int:
+    funcs = QueryFunctions(db)
+    try:
+        row = db.execute(f"SELECT count(*) FROM items WHERE {compiled.where}", compiled.params)
+        return int(row.fetchone()[0])
+    except sqlite3.OperationalError as e:
+        funcs.check(e)
+        raise  # pragma: no cover - check always raises
+
+
+def _iso_utc(ns: int | None) -> str | None:
+    if ns is None:
+        return None
+    return dt.datetime.fromtimestamp(ns / 1e9, dt.UTC).isoformat(timespec="seconds")
+
+
+def _json_value(name: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if name in _LISTS:
+        return json.loads(value)
+    if name in _BOOLS:
+        return bool(value)
+    return value
+
+
+def item_object(row: Row, fields: Sequence[str] | None = None) -> dict[str, Any]:
+    """One item as a JSON-ready dict: common fields, then every field of its kind."""
+    obj: dict[str, Any] = {
+        "id": row["id"],
+        "path": os.fsdecode(row["path"]),
+        "kind": row["kind"],
+        "format": row["format"],
+        "ext": row["ext"],
+        "size": row["size"],
+        "mtime_ns": row["mtime_ns"],
+        "added": _iso_utc(row["added_ns"]),
+    }
+    names = KIND_FIELDS.get(row["kind"], ())
+    for name in names:
+        obj[name] = _json_value(name, row[name])
+    for name in (*AUDIO_FIELD_NAMES, *_VISUAL_NAMES):
+        if name not in obj and row.get(name) is not None:
+            obj[name] = _json_value(name, row[name])
+    if row["missing"]:
+        obj["missing"] = True
+    if row["error"]:
+        obj["error"] = row["error"]
+    if fields:
+        return {k: obj[k] if k in obj else _json_value(k, row.get(k)) for k in fields}
+    return obj
+
+
+def dumps(obj: dict[str, Any]) -> str:
+    """JSON text; undecodable file names (lone surrogates) are kept as \\udcXX escapes."""
+    text = json.dumps(obj, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(obj)
+    return text
+
+
+def write_lines(rows: Iterator[Row], out: IO[str], template: Template) -> int:
+    n = 0
+    for row in rows:
+        out.write(template.render(row_values(row)) + "\n")
+        n += 1
+    return n
+
+
+def write_json(rows: Iterator[Row], out: IO[str], fields: Sequence[str] | None) -> int:
+    n = 0
+    for row in rows:
+        out.write(dumps(item_object(row, fields)) + "\n")
+        n += 1
+    return n
+
+
+CSV_FIELDS: Final = (*COMMON_FIELDS, *AUDIO_FIELD_NAMES, *_VISUAL_NAMES)
+
+
+def write_csv(rows: Iterator[Row], out: IO[str], fields: Sequence[str] | None) -> int:
+    """A header, then one row per item; cells as `show` writes them, lists joined by '; '."""
+    names = list(fields or CSV_FIELDS)
+    writer = csv.writer(out)
+    writer.writerow(names)
+    n = 0
+    for row in rows:
+        values = row_values(row)
+        writer.writerow(
+            [
+                os.fsdecode(row["path"]) if k == "path" else row["mtime_ns"] if k == "mtime_ns"
+                else _iso_utc(row["added_ns"]) if k == "added" else row[k] if k in ("id", "size")
+                else values(k)
+                for k in names
+            ]
+        )  # fmt: skip
+        n += 1
+    return n
+
+
+def write_paths(rows: Iterator[Row], out: IO[str], sep: str) -> int:
+    n = 0
+    for row in rows:
+        out.write(os.fsdecode(row["path"]) + sep)
+        n += 1
+    return n
+
+
+def write_m3u(rows: Iterator[Row], out: IO[str]) -> int:
+    """Extended M3U: `#EXTINF:seconds,Artist - Title` before each absolute path."""
+    out.write("#EXTM3U\n")
+    n = 0
+    for row in rows:
+        duration = row["duration"]
+        seconds = round(duration) if duration is not None else -1
+        artist, title = row["artist"], row["title"]
+        if artist and title:
+            label = f"{artist} - {title}"
+        else:
+            label = title or os.fsdecode(os.path.splitext(os.path.basename(row["path"]))[0])
+        label = " ".join(label.split())  # no line breaks inside the directive
+        out.write(f"#EXTINF:{seconds},{label}\n{os.fsdecode(row['path'])}\n")
+        n += 1
+    return n
+
+
+__all__ = ["count", "item_object", "select", "show", "write_csv", "write_json", "write_lines"]

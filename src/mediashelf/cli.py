@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -157,6 +158,56 @@ def _find_albums(
         albums.write_album_lines(
             rows, sys.stdout, template.parse(fmt, albums.ALBUM_TEMPLATE_FIELDS)
         )
+    return EXIT_OK
+
+
+def _stats(args: argparse.Namespace) -> dict[str, object]:
+    from mediashelf import query
+    from mediashelf.query.compile import QueryFunctions
+    from mediashelf.stats import compute_stats
+
+    # the statistics count present items themselves
+    compiled = query.compile_query(query.parse(args.query), missing=None)
+    catalog = _open(_settings(args))
+    try:
+        funcs = QueryFunctions(catalog.db)
+        try:
+            return compute_stats(catalog.db, compiled.where, compiled.params)
+        except sqlite3.OperationalError as e:
+            funcs.check(e)
+            raise  # pragma: no cover - check always raises
+    finally:
+        catalog.close()
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    stats = _stats(args)
+    if args.json:
+        from mediashelf.query.output import dumps
+
+        print(dumps(stats))
+    else:
+        from mediashelf.stats_text import render_text
+
+        sys.stdout.write(render_text(stats))
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from mediashelf.report_html import render_html
+
+    target = Path(args.html)
+    if target.is_dir():
+        raise ConfigError(f"--html {args.html!r} is a folder; give a file name such as report.html")
+    if not target.parent.is_dir():
+        raise ConfigError(f"--html: folder {str(target.parent)!r} does not exist")
+    stats = _stats(args)
+    text = " ".join(args.query) or None
+    page = render_html(stats, "mediashelf library", text)
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_text(page, encoding="utf-8")
+    os.replace(tmp, target)
+    print(f"wrote {target} ({stats['items']:,} items)", file=sys.stderr)
     return EXIT_OK
 
 
@@ -398,6 +449,28 @@ examples:
         "--missing", action="store_true", help="items whose files the last scan did not find"
     )
     f.set_defaults(func=cmd_find)
+
+    st = sub.add_parser(
+        "stats",
+        parents=[common],
+        help="library statistics",
+        description="Items, size and duration; formats, codecs, bitrates, sample rates; "
+        "tag completeness; top artists, genres and years; failures; the last scan.",
+    )
+    st.add_argument("query", nargs="*", metavar="QUERY", help="only items matching the query")
+    st.add_argument("--json", action="store_true", help="the figures as one JSON object")
+    st.set_defaults(func=cmd_stats)
+
+    rp = sub.add_parser(
+        "report",
+        parents=[common],
+        help="write a self-contained HTML report with charts",
+        description="Write one HTML page (no network needed to view it) with the statistics "
+        "and charts of formats, years, bitrates, growth and tag completeness.",
+    )
+    rp.add_argument("query", nargs="*", metavar="QUERY", help="only items matching the query")
+    rp.add_argument("--html", required=True, metavar="FILE", help="the page to write")
+    rp.set_defaults(func=cmd_report)
 
     fd = sub.add_parser(
         "fields",

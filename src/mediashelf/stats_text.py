@@ -1,0 +1,249 @@
+"""`shelf stats` as an aligned plain-text report (the figures come from stats.py)."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from typing import Any
+
+from mediashelf.report import human_bytes
+from mediashelf.stats import UNKNOWN_BAND, share_of
+
+
+def human_duration(seconds: float) -> str:
+    """A duration for people: "2 d 3 h", "3 h 12 min", "4 min 5 s", "12 s"."""
+    s = round(seconds)
+    days, s = divmod(s, 86_400)
+    hours, s = divmod(s, 3_600)
+    minutes, s = divmod(s, 60)
+    if days:
+        return f"{days:,} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    if minutes:
+        return f"{minutes} min {s} s"
+    return f"{s} s"
+
+
+def percent(share: float | None) -> str:
+    return "-" if share is None else f"{share * 100:.1f}%"
+
+
+def band_label(band: str) -> str:
+    """A bit rate band as people read it: an en dash for a range, "≥" for ">="."""
+    return band.replace(">=", "\u2265").replace("-", "\u2013")
+
+
+def samplerate_label(hz: int | None) -> str:
+    if hz is None:
+        return "unknown"
+    return f"{hz / 1000:g} kHz"
+
+
+def printable(text: object, limit: int = 40) -> str:
+    """Untrusted text for a terminal: control characters escaped, long values cut."""
+    s = "" if text is None else str(text)
+    if not s.isprintable():
+        s = "".join(c if c.isprintable() else repr(c)[1:-1] for c in s)
+    return s if len(s) <= limit else s[: limit - 1] + "…"
+
+
+def _width(s: str) -> int:
+    """Terminal columns taken by `s` (East Asian wide characters take two)."""
+    if s.isascii():
+        return len(s)
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], align: str) -> list[str]:
+    """Aligned columns, two spaces apart; `align` has one `l` or `r` per column."""
+    widths = [max([_width(h), *(_width(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+    out = []
+    for cells in (headers, *rows):
+        parts = []
+        for cell, w, a in zip(cells, widths, align, strict=True):
+            pad = " " * (w - _width(cell))
+            parts.append(cell + pad if a == "l" else pad + cell)
+        out.append(("  " + "  ".join(parts)).rstrip())
+    return out
+
+
+def _dur(seconds: float) -> str:
+    return human_duration(seconds) if seconds else "-"
+
+
+def _n(value: int) -> str:
+    return f"{value:,}"
+
+
+def render_text(stats: dict[str, Any]) -> str:
+    """`shelf stats` as aligned plain text (no colours: fine piped or in a terminal)."""
+    total = stats["items"]
+    lines = ["Library"]
+    if not total:
+        lines.append("  no items")
+    summary = [
+        (
+            "items",
+            f"{_n(total)}  ({human_bytes(stats['size'])}, {human_duration(stats['duration'])})",
+        ),
+        (
+            "lossless",
+            f"{_n(stats['lossless']['items'])} audio items ({percent(stats['lossless']['share'])}),"
+            f" {human_bytes(stats['lossless']['size'])}",
+        ),
+        (
+            "names",
+            f"{_n(stats['artists']['distinct'])} artists, "
+            f"{_n(stats['albums']['album_artists'])} album artists, "
+            f"{_n(stats['albums']['distinct'])} albums, "
+            f"{_n(stats['genres']['distinct'])} genres, {_n(stats['years']['distinct'])} years",
+        ),
+        ("failures", f"{_n(stats['failures'])} failing, {_n(stats['missing_items'])} missing"),
+        ("last scan", _scan_line(stats["last_scan"])),
+    ]
+    lines += _table(("", ""), summary, "ll")[1:]
+
+    def section(
+        title: str, headers: Sequence[str], rows: Sequence[Sequence[str]], align: str
+    ) -> None:
+        if rows:
+            lines.append("")
+            lines.append(title)
+            lines.extend(_table(headers, rows, align))
+
+    def share(n: int, whole: int) -> str:
+        return percent(share_of(n, whole))
+
+    audio = stats["tags"]["audio_items"]
+    section(
+        "Kinds",
+        ("kind", "items", "%", "size", "duration"),
+        [
+            (
+                g["name"],
+                _n(g["items"]),
+                share(g["items"], total),
+                human_bytes(g["size"]),
+                _dur(g["duration"]),
+            )
+            for g in stats["kinds"]
+        ],
+        "lrrrr",
+    )
+    section(
+        "Formats",
+        ("format", "kind", "items", "%", "size", "duration"),
+        [
+            (
+                printable(g["name"] or "unknown"),
+                g["kind"],
+                _n(g["items"]),
+                share(g["items"], total),
+                human_bytes(g["size"]),
+                _dur(g["duration"]),
+            )
+            for g in stats["formats"]
+        ],
+        "llrrrr",
+    )
+    section(
+        "Audio codecs",
+        ("codec", "items", "%", "size", "duration"),
+        [
+            (
+                printable(g["name"] or "unknown"),
+                _n(g["items"]),
+                share(g["items"], audio),
+                human_bytes(g["size"]),
+                _dur(g["duration"]),
+            )
+            for g in stats["codecs"]
+        ],
+        "lrrrr",
+    )
+    section(
+        "Bit rates (audio, kbit/s)",
+        ("band", "items", "%", "size"),
+        [
+            (
+                band_label(g["band"]),
+                _n(g["items"]),
+                share(g["items"], audio),
+                human_bytes(g["size"]),
+            )
+            for g in stats["bitrates"]
+            if g["items"] or g["band"] != UNKNOWN_BAND
+        ]
+        if audio
+        else [],
+        "lrrr",
+    )
+    section(
+        "Sample rates (audio)",
+        ("rate", "items", "%"),
+        [
+            (samplerate_label(g["hz"]), _n(g["items"]), share(g["items"], audio))
+            for g in stats["samplerates"]
+        ],
+        "lrr",
+    )
+    section(
+        f"Tag completeness ({_n(audio)} audio items)",
+        ("tag", "present", "missing", "missing %"),
+        [
+            (f["name"], _n(f["present"]), _n(f["missing"]), percent(f["missing_share"]))
+            for f in stats["tags"]["fields"]
+        ]
+        if audio
+        else [],
+        "lrrr",
+    )
+    section(
+        "Top artists",
+        ("#", "artist", "items", "albums", "duration"),
+        [
+            (
+                str(i),
+                printable(a["name"]),
+                _n(a["items"]),
+                _n(a["albums"]),
+                human_duration(a["duration"]),
+            )
+            for i, a in enumerate(stats["artists"]["top"], 1)
+        ],
+        "rlrrr",
+    )
+    section(
+        "Top genres",
+        ("#", "genre", "items", "%"),
+        [
+            (str(i), printable(g["name"]), _n(g["items"]), share(g["items"], audio))
+            for i, g in enumerate(stats["genres"]["top"], 1)
+        ],
+        "rlrr",
+    )
+    years = stats["years"]
+    section(
+        "Top years"
+        + (f" ({_n(years['unknown'])} audio items without one)" if years["unknown"] else ""),
+        ("#", "year", "items", "%"),
+        [
+            (str(i), str(y["year"]), _n(y["items"]), share(y["items"], audio))
+            for i, y in enumerate(years["top"], 1)
+        ],
+        "rrrr",
+    )
+    return "\n".join(lines) + "\n"
+
+
+def _scan_line(scan: dict[str, Any] | None) -> str:
+    if scan is None:
+        return "never"
+    when = (scan["finished"] or scan["started"] or "?").replace("T", " ").replace("+00:00", " UTC")
+    took = f" in {scan['seconds']:.1f} s" if scan["seconds"] is not None else ""
+    return (
+        f"#{scan['id']} {scan['status']} {when}: {_n(scan['files'])} files{took}; "
+        f"added {_n(scan['added'])}, changed {_n(scan['changed'])}, moved {_n(scan['moved'])}, "
+        f"missing {_n(scan['missing'])}, failed {_n(scan['failed'])}"
+    )

@@ -19,7 +19,7 @@ from mediashelf.errors import ShelfError
 INSTALL_HINT: Final = "generating a library needs PyAV: pip install -e '.[dev]'"
 DEFAULT_WORKDIR: Final = Path("~/.cache/mediashelf-bench")
 DEFAULT_SIZES: Final = (10000, 41000, 100000)
-SCENARIOS: Final = ("first", "noop", "delta", "version")
+SCENARIOS: Final = ("first", "noop", "delta", "query", "version")
 
 
 class BenchError(ShelfError):
@@ -112,6 +112,13 @@ def _parser() -> argparse.ArgumentParser:
         help="command that runs shelf (default: this Python with -m mediashelf); "
         "e.g. to time another installed version",
     )
+    run.add_argument(
+        "--beets",
+        default=None,
+        metavar="CMD",
+        help="also time the query scenario with beets: the command that runs `beet` on a "
+        'library of the same files (e.g. "env BEETSDIR=/path beet")',
+    )
     return parser
 
 
@@ -165,6 +172,7 @@ def bench_main(argv: list[str]) -> int:
             seed=args.seed,
             markdown=args.markdown,
             shelf_cmd=shlex.split(args.shelf) if args.shelf else None,
+            beets_cmd=shlex.split(args.beets) if args.beets else None,
         )
         return 0
     except BenchError as e:

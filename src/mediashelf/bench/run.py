@@ -310,6 +310,7 @@ def run_bench(
     seed: int = 1,
     markdown: bool = False,
     shelf_cmd: Sequence[str] | None = None,
+    beets_cmd: Sequence[str] | None = None,
     out: TextIO | None = None,
     log: TextIO | None = None,
 ) -> list[Result]:
@@ -337,6 +338,10 @@ def run_bench(
             for name in ("first", "noop", "delta"):
                 if name in scenarios:
                     results.append(getattr(bench, name)(s))
+            if "query" in scenarios:
+                from mediashelf.bench.query import query_results
+
+                results.extend(query_results(bench, s, beets_cmd))
             if s.rss:
                 results.append(bench.rss(s))
             if s.catalog is not None:

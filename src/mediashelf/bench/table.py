@@ -15,12 +15,15 @@ TARGETS = {
     "delta": "1% delta <= noop + 1.2 x changed / first-index rate",
     "rss": "peak RSS <= 120 MB (main process)",
     "version": "shelf --version <= 100 ms",
+    "find": "find artist:X <= 150 ms, process start included",
+    "list": "full listing to /dev/null <= 1.5 s",
+    "stats": "shelf stats <= 1 s",
 }
 
 
 @dataclass(slots=True)
 class Result:
-    scenario: str  # first | noop | delta | rss | version
+    scenario: str  # first | noop | delta | rss | version | find | list | stats
     size: int | None  # library size in tracks
     unit: str  # files/s | s | MB | ms
     value: Stat

@@ -39,6 +39,7 @@ _EASY_KEYS = {
     "track": "tracknumber",
     "disc": "discnumber",
     "composer": "composer",
+    "compilation": "compilation",
 }
 
 PathLike = str | bytes | os.PathLike[str]

@@ -7,6 +7,7 @@ Heavy modules (mutagen, rich, the scanner) are imported inside the commands so t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sqlite3
 import sys
@@ -63,6 +64,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     catalog = _open(settings, create=True)
     try:
         catalog.acquire_scan_lock(wait=args.wait)
+        _recover(catalog)
         summary = run_scan(
             catalog, settings, roots, full=args.full, progress=make_progress(args.json, args.quiet)
         )
@@ -211,6 +213,167 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _command_line() -> str:
+    import shlex
+
+    return "shelf " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+
+
+def _recover(catalog: Catalog) -> None:
+    """Settle runs a crash left unfinished (the caller holds the catalog lock)."""
+    from mediashelf.organize.recover import recover
+
+    for rec in recover(catalog):
+        print(f"shelf: {rec.message()}", file=sys.stderr)
+        for line in rec.odd[:10]:
+            print(f"  ! {line}", file=sys.stderr)
+
+
+def _locked(args: argparse.Namespace) -> Catalog:
+    catalog = _open(_settings(args))
+    catalog.acquire_scan_lock(wait=getattr(args, "wait", 0.0) or 0.0)
+    catalog.db.execute("PRAGMA synchronous=FULL")  # each journal commit reaches the disk
+    _recover(catalog)
+    return catalog
+
+
+def _scan_roots(catalog: Catalog) -> frozenset[bytes]:
+    import json
+
+    roots: set[bytes] = set()
+    for (text,) in catalog.db.execute("SELECT roots FROM scans"):
+        with contextlib.suppress(ValueError, TypeError):
+            roots.update(os.fsencode(r) for r in json.loads(text))
+    return frozenset(roots)
+
+
+def _confirm(question: str, yes: bool, count: int) -> bool:
+    if yes or count <= 5 or not (sys.stdin.isatty() and sys.stderr.isatty()):
+        return True
+    print(question + " [y/N] ", end="", file=sys.stderr, flush=True)
+    try:
+        answer = input()
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("y", "yes")
+
+
+def cmd_organize(args: argparse.Namespace) -> int:
+    from mediashelf.organize import apply, journal
+    from mediashelf.organize.plan import Request, make_plan
+    from mediashelf.organize.report import print_outcome, print_plan
+    from mediashelf.report import make_progress
+
+    settings = _settings(args)
+    dest = _abs(args.into)
+    if os.path.exists(dest) and not os.path.isdir(dest):
+        raise ConfigError(f"--into {args.into!r} is a file, not a folder")
+    request = Request(
+        query=args.query,
+        dest=dest,
+        mode=args.mode,
+        on_conflict=args.on_conflict,
+        skip_identical=args.skip_identical,
+        template=args.template,
+        sidecars=not args.no_sidecars,
+    )
+    catalog = _locked(args) if not args.dry_run else _open(settings)
+    try:
+        plan = make_plan(catalog.db, request, settings.organize)
+        if args.dry_run:
+            print_plan(plan, sys.stdout, json_mode=args.json)
+            return EXIT_OK
+        if not plan.ops:
+            print_plan(plan, sys.stdout, json_mode=args.json, summary_only=True)
+            return EXIT_OK
+        verb = {"move": "Move", "copy": "Copy"}.get(args.mode, f"Make {args.mode}s of")
+        files = len(plan.ops)
+        if not _confirm(f"{verb} {files:,} files into {args.into}?", args.yes, files):
+            print("shelf: nothing done", file=sys.stderr)
+            return EXIT_OK
+        run_id = journal.start_run(catalog, _command_line(), args.mode, plan.dest)
+        steps = apply.plan_steps(plan)
+        progress = make_progress(args.json, args.quiet)
+        progress.found(len(steps), 0)
+        sources = sorted({os.path.dirname(op.src) for op in plan.ops})
+        try:
+            outcome = apply.execute(
+                catalog,
+                run_id,
+                steps,
+                progress=progress,
+                fail_after=args.fail_after,
+                prune_from=(lambda: sources) if args.mode == "move" and not args.no_prune else None,
+                stop_at=_scan_roots(catalog) | {plan.dest},
+                dest=plan.dest,
+            )
+        finally:
+            progress.close()
+        journal.finish_run(catalog, run_id, outcome.status, outcome.counts)
+    finally:
+        catalog.close()
+    print_outcome(outcome, plan, sys.stdout, json_mode=args.json)
+    if outcome.status == "interrupted":
+        return 130
+    return 1 if outcome.failures else EXIT_OK
+
+
+def cmd_recover(args: argparse.Namespace) -> int:
+    catalog = _open(_settings(args))
+    try:
+        catalog.acquire_scan_lock(wait=args.wait)
+        from mediashelf.organize.recover import recover
+
+        found = recover(catalog)
+    finally:
+        catalog.close()
+    for rec in found:
+        print(rec.message())
+        for line in rec.odd:
+            print(f"  ! {line}")
+    if not found:
+        print("nothing to recover: every run finished")
+    return EXIT_OK
+
+
+def cmd_undo(args: argparse.Namespace) -> int:
+    from mediashelf.organize.recover import undo
+    from mediashelf.organize.report import print_outcome
+    from mediashelf.report import make_progress
+
+    catalog = _locked(args)
+    try:
+        progress = make_progress(args.json, args.quiet)
+        try:
+            outcome = undo(
+                catalog,
+                args.run,
+                force=args.force,
+                command=_command_line(),
+                progress=progress,
+                fail_after=args.fail_after,
+            )
+        finally:
+            progress.close()
+    finally:
+        catalog.close()
+    print_outcome(outcome, None, sys.stdout, json_mode=args.json)
+    return 1 if outcome.failures else EXIT_OK
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from mediashelf.organize import journal
+    from mediashelf.organize.report import print_history
+
+    catalog = _open(_settings(args))
+    try:
+        runs = journal.runs(catalog.db, limit=args.limit)
+    finally:
+        catalog.close()
+    print_history(runs, sys.stdout, json_mode=args.json)
+    return EXIT_OK
+
+
 def cmd_fields(args: argparse.Namespace) -> int:
     from mediashelf.query.albums import ALBUM_FIELDS
     from mediashelf.query.display import DERIVED
@@ -329,6 +492,7 @@ def cmd_prune(args: argparse.Namespace) -> int:
     catalog = _open(settings)
     try:
         catalog.acquire_scan_lock(wait=args.wait)
+        _recover(catalog)
         with catalog.atomic() as db:
             n = db.execute("DELETE FROM items WHERE missing = 1").rowcount
             db.execute("DELETE FROM folders WHERE id NOT IN (SELECT DISTINCT folder_id FROM items)")
@@ -472,6 +636,96 @@ examples:
     rp.add_argument("--html", required=True, metavar="FILE", help="the page to write")
     rp.set_defaults(func=cmd_report)
 
+    # options of the commands that change files through the journal
+    applying = argparse.ArgumentParser(add_help=False)
+    applying.add_argument("--json", action="store_true", help="JSON output")
+    applying.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    applying.add_argument(
+        "--wait", type=float, default=0.0, metavar="SECONDS", help="wait for the catalog lock"
+    )
+    # stops the run as a crash would after N steps (crash-safety tests)
+    applying.add_argument("--fail-after", type=int, default=None, help=argparse.SUPPRESS)
+    o = sub.add_parser(
+        "organize",
+        parents=[common, applying],
+        help="move or copy files into a tidy tree from path templates",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Move (or copy, link) the catalogued files that match QUERY into DEST, "
+        "named by path templates. Every operation is journaled: an interrupted run is "
+        "recovered by the next command, and `shelf undo` reverses a run.",
+        epilog="""default templates (first match wins; [organize] templates in the settings file):
+  compilations  Compilations/$album%aunique{}/$track $title
+  albums        $albumartist/$album%aunique{}/%if{$multidisc,$disc-}$track $title
+  singletons    Non-Album/$artist/$title
+  AI images     AI/$ai_tool/$year-$month-$day/$stem
+  photos        Photos/$year/$year-$month-$day/$stem
+  videos        Videos/$year/$year-$month-$day/$stem
+examples:
+  shelf organize --into ~/Music/tidy --dry-run
+  shelf organize artist:queen --into ~/Music/tidy --yes
+  shelf organize kind:image --into ~/Pictures --mode copy --on-conflict keep-both""",
+    )
+    o.add_argument("query", nargs="*", metavar="QUERY", help="only items matching the query")
+    o.add_argument("--into", required=True, metavar="DEST", help="the root of the tidy tree")
+    o.add_argument("--dry-run", "-n", action="store_true", help="print the plan, change nothing")
+    o.add_argument(
+        "--mode",
+        choices=["move", "copy", "hardlink", "symlink", "reflink"],
+        default="move",
+        help="how files get there (default: move)",
+    )
+    o.add_argument(
+        "--on-conflict",
+        choices=["skip", "replace", "rename", "keep-both"],
+        default="skip",
+        help="when the destination exists: leave the file (skip, the default); put the "
+        "existing one aside under DEST/.mediashelf-replaced (replace); rename the existing "
+        "one to 'name (1)' (rename); or give the new one that name (keep-both)",
+    )
+    o.add_argument(
+        "--skip-identical",
+        action="store_true",
+        help="leave files whose destination has the same bytes",
+    )
+    o.add_argument("--template", "-t", metavar="TEMPLATE", help="one template for every file")
+    o.add_argument("--no-prune", action="store_true", help="keep emptied source folders")
+    o.add_argument(
+        "--no-sidecars", action="store_true", help="leave covers, .cue, .log ... where they are"
+    )
+    o.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    o.set_defaults(func=cmd_organize)
+
+    u = sub.add_parser(
+        "undo",
+        parents=[common, applying],
+        help="reverse an organize run",
+        description="Reverse a run exactly: move files back, remove the copies and links it "
+        "made. Files changed since are refused (unless --force).",
+    )
+    u.add_argument("run", nargs="?", type=int, metavar="RUN", help="run id (default: the last)")
+    u.add_argument("--force", action="store_true", help="undo the rest even if files changed")
+    u.set_defaults(func=cmd_undo)
+
+    h = sub.add_parser(
+        "history",
+        parents=[common],
+        help="list organize runs",
+        description="List organize and undo runs: id, time, command, counts.",
+    )
+    h.add_argument("--limit", type=int, default=None, metavar="N", help="the last N runs")
+    h.add_argument("--json", action="store_true", help="one JSON object per run")
+    h.set_defaults(func=cmd_history)
+
+    rc = sub.add_parser(
+        "recover",
+        parents=[common],
+        help="finish or roll back an interrupted organize run",
+        description="Settle runs that a crash left unfinished (any command that takes the "
+        "catalog lock does this first).",
+    )
+    rc.add_argument("--wait", type=float, default=0.0, metavar="SECONDS")
+    rc.set_defaults(func=cmd_recover)
+
     fd = sub.add_parser(
         "fields",
         parents=[common],
@@ -549,6 +803,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("shelf: interrupted", file=sys.stderr)
         return 130
+    except BaseException as e:
+        if type(e).__name__ != "InjectedCrash":
+            raise
+        print(f"shelf: {e} (--fail-after)", file=sys.stderr)
+        return 99
     except BrokenPipeError:
         # `shelf find | head`: the reader went away; not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

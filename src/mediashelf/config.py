@@ -49,6 +49,17 @@ PROFILES: dict[str, Profile] = {
 
 
 @dataclass(frozen=True, slots=True)
+class OrganizeSettings:
+    """The `[organize]` table: path templates chosen by query, and path sanitising."""
+
+    #: (query, template) pairs, first match wins; empty: the built-in set
+    templates: tuple[tuple[str, str], ...] = ()
+    #: (regex, replacement) pairs applied to every value; None: the built-in table
+    replace: tuple[tuple[str, str], ...] | None = None
+    normalization: str = "NFC"  # NFC | NFD | NFKC | NFKD
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     db: Path
     profile_name: str
@@ -57,6 +68,7 @@ class Settings:
     follow_symlinks: bool
     one_file_system: bool
     config_path: Path | None
+    organize: OrganizeSettings = OrganizeSettings()
 
     @property
     def jobs(self) -> int:
@@ -72,7 +84,17 @@ def default_config_path() -> Path:
     return Path(base) / "mediashelf" / "config.toml"
 
 
-_TOP_KEYS = {"db", "profile", "exclude", "follow_symlinks", "one_file_system", "jobs", "profiles"}
+_TOP_KEYS = {
+    "db",
+    "profile",
+    "exclude",
+    "follow_symlinks",
+    "one_file_system",
+    "jobs",
+    "profiles",
+    "organize",
+}
+_ORGANIZE_KEYS = {"templates", "replace", "normalization"}
 _PROFILE_KEYS = {f.name for f in fields(Profile)}
 
 
@@ -109,6 +131,39 @@ def _profile_overrides(where: str, table: Mapping[str, Any]) -> dict[str, Any]:
                 raise ConfigError(f"{where}: '{key}' must be at least 1, not {value}")
         out[key] = value
     return out
+
+
+def _organize(where: str, table: Any) -> OrganizeSettings:
+    where = f"{where} [organize]"
+    _check_type(where, "organize", table, dict, "a table")
+    for key in table:
+        if key not in _ORGANIZE_KEYS:
+            raise _unknown(key, where, _ORGANIZE_KEYS)
+    templates = []
+    entries = table.get("templates", [])
+    _check_type(where, "templates", entries, list, 'a list of {match = "QUERY", path = "TEMPLATE"}')
+    for entry in entries:
+        _check_type(where, "templates", entry, dict, '{match = "QUERY", path = "TEMPLATE"} tables')
+        extra = set(entry) - {"match", "path"}
+        if extra or "path" not in entry:
+            raise ConfigError(
+                f'{where}: each template is {{match = "QUERY", path = "TEMPLATE"}}, not {entry!r}'
+            )
+        match = _check_type(where, "match", entry.get("match", ""), str, "a query")
+        templates.append((match, _check_type(where, "path", entry["path"], str, "a template")))
+    replace_table = table.get("replace")
+    replace_pairs: tuple[tuple[str, str], ...] | None = None
+    if replace_table is not None:
+        _check_type(where, "replace", replace_table, dict, 'a table of "REGEX" = "REPLACEMENT"')
+        for value in replace_table.values():
+            _check_type(where, "replace", value, str, "replacement text")
+        replace_pairs = tuple(replace_table.items())
+    normalization = table.get("normalization", "NFC")
+    if normalization not in ("NFC", "NFD", "none"):
+        raise ConfigError(
+            f"{where}: 'normalization' must be NFC, NFD or none, not {normalization!r}"
+        )
+    return OrganizeSettings(tuple(templates), replace_pairs, normalization)
 
 
 def _read_file(path: Path) -> dict[str, Any]:
@@ -202,4 +257,5 @@ def load_settings(
         follow_symlinks=flag("follow_symlinks", follow_symlinks),
         one_file_system=flag("one_file_system", one_file_system),
         config_path=path if path.exists() else None,
+        organize=_organize(where, data["organize"]) if "organize" in data else OrganizeSettings(),
     )

@@ -40,6 +40,16 @@ class CatalogBusy(CatalogError):
     """Another process holds the catalog's scan lock."""
 
 
+class PlanError(ShelfError):
+    """An organize plan cannot be made: an unusable destination (exit 2)."""
+
+    exit_code = EXIT_USAGE
+
+
+class PathEscape(PlanError):
+    """A destination would resolve outside the destination root."""
+
+
 class MediaError(ShelfError):
     """A problem with one file.  `kind` is the short name stored in the failures table."""
 

@@ -134,11 +134,50 @@ def _m0003_visual_fields(db: sqlite3.Connection) -> None:
     db.executemany("UPDATE items SET folded = ? WHERE id = ?", updates)
 
 
+def _m0004_journal(db: sqlite3.Connection) -> None:
+    """The organize journal: one row per run, one per file operation."""
+    _run_script(
+        db,
+        """
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    started_ns INTEGER NOT NULL,
+    finished_ns INTEGER,
+    command TEXT NOT NULL,   -- what the user ran, for `shelf history`
+    mode TEXT NOT NULL,      -- move | copy | hardlink | symlink | reflink | undo
+    dest BLOB,
+    status TEXT NOT NULL,    -- running | done | interrupted | recovered | failed
+    undo_of INTEGER REFERENCES runs(id),
+    undone_by INTEGER REFERENCES runs(id),
+    counts TEXT              -- JSON
+);
+
+CREATE TABLE ops (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES runs(id),
+    seq INTEGER NOT NULL,    -- order of execution within the run
+    action TEXT NOT NULL,    -- move | copy | hardlink | symlink | reflink | mkdir | rmdir | aside
+    item_id INTEGER,         -- the catalog item it concerns, if any
+    src BLOB,
+    dst BLOB NOT NULL,
+    size INTEGER,
+    mtime_ns INTEGER,
+    state TEXT NOT NULL,     -- intended | done | skipped | failed | undone
+    after TEXT,              -- JSON: what the destination looked like when done
+    error TEXT
+);
+CREATE INDEX ops_run ON ops(run_id, seq);
+CREATE INDEX ops_open ON ops(run_id) WHERE state = 'intended';
+""",
+    )
+
+
 #: (name, function) in application order.  Append only.
 MIGRATIONS: tuple[tuple[str, Callable[[sqlite3.Connection], None]], ...] = (
     ("0001_initial", _m0001_initial),
     ("0002_failed_items_index", _m0002_failed_items_index),
     ("0003_visual_fields", _m0003_visual_fields),
+    ("0004_journal", _m0004_journal),
 )
 
 

@@ -1,0 +1,324 @@
+"""Plan → disk, through the journal.  The only code of organize that changes files.
+
+For each batch of operations: record them as intended and commit; perform them one
+by one (each all-or-nothing, see fileops.py); then, in one transaction, mark them
+done and change the catalog to match.  `fail_after=n` stops the run with an
+injected crash after n steps (a step: a commit or a file operation), which is how
+the tests prove that every point of a run can be recovered.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sqlite3
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from mediashelf.catalog.connect import Catalog
+from mediashelf.errors import PlanError
+from mediashelf.organize import fileops, journal
+from mediashelf.organize.journal import Step
+from mediashelf.organize.plan import Plan
+from mediashelf.organize.sanitize import ensure_inside
+from mediashelf.report import NullProgress, Progress
+
+BATCH: Final = 256
+
+
+class InjectedCrash(BaseException):
+    """Raised by `fail_after`: the run stops as if the process had been killed."""
+
+
+class _Steps:
+    def __init__(self, fail_after: int | None) -> None:
+        self.left = fail_after
+        self.count = 0
+
+    def __call__(self) -> None:
+        self.count += 1
+        if self.left is not None:
+            self.left -= 1
+            if self.left < 0:
+                raise InjectedCrash(f"injected failure after {self.count - 1} steps")
+
+
+@dataclass(slots=True)
+class Outcome:
+    run_id: int
+    status: str = "done"
+    counts: dict[str, int] = field(default_factory=dict)
+    failures: list[tuple[bytes, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, key: str, n: int = 1) -> None:
+        self.counts[key] = self.counts.get(key, 0) + n
+
+
+@contextlib.contextmanager
+def _interruptible() -> Iterator[list[bool]]:
+    """SIGINT/SIGTERM set a flag checked between operations (the batch then finishes)."""
+    flag = [False]
+
+    def handler(signum: int, frame: Any) -> None:
+        flag[0] = True
+
+    old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield flag
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+# -- the catalog side of a finished operation -------------------------------------------------
+
+
+def _folder_id(db: sqlite3.Connection, folder: bytes) -> int:
+    row = db.execute("SELECT id FROM folders WHERE path = ?", (folder,)).fetchone()
+    if row:
+        return int(row[0])
+    return int(db.execute("INSERT INTO folders (path) VALUES (?)", (folder,)).lastrowid or 0)
+
+
+def _item_columns(db: sqlite3.Connection) -> list[str]:
+    return [r[1] for r in db.execute("PRAGMA table_info(items)")]
+
+
+def catalog_done(db: sqlite3.Connection, step: Step, after: dict[str, Any] | None) -> None:
+    """Change the catalog to match one operation that is done on disk."""
+    now = time.time_ns()
+    folders = {os.path.dirname(step.dst)}
+    if step.src is not None:
+        folders.add(os.path.dirname(step.src))
+    if step.action in ("move", "aside") and step.src is not None:
+        db.execute("DELETE FROM items WHERE path = ?", (step.dst,))  # a stale row
+        db.execute(
+            "UPDATE items SET path = ?, folder_id = ?, dev = coalesce(?, dev), "
+            "ino = coalesce(?, ino), mtime_ns = coalesce(?, mtime_ns), updated_ns = ?, missing = 0 "
+            "WHERE path = ?",
+            (
+                step.dst, _folder_id(db, os.path.dirname(step.dst)),
+                after and after["dev"], after and after["ino"], after and after["mtime_ns"],
+                now, step.src,
+            ),
+        )  # fmt: skip
+    elif step.action in ("copy", "reflink", "hardlink") and step.src is not None:
+        db.execute("DELETE FROM items WHERE path = ?", (step.dst,))
+        cols = [c for c in _item_columns(db) if c != "id"]
+        new = {
+            "path": "?", "folder_id": "?", "dev": "?", "ino": "?", "mtime_ns": "?",
+            "added_ns": "?", "updated_ns": "?", "missing": "0",
+        }  # fmt: skip
+        select = ", ".join(new.get(c, c) for c in cols)
+        values = [
+            step.dst, _folder_id(db, os.path.dirname(step.dst)),
+            after["dev"] if after else 0, after["ino"] if after else 0,
+            after["mtime_ns"] if after else 0, now, now,
+        ]  # fmt: skip
+        db.execute(
+            f"INSERT INTO items ({', '.join(cols)}) SELECT {select} FROM items WHERE path = ?",
+            [*values, step.src],
+        )
+    elif step.action == "remove":
+        db.execute("DELETE FROM items WHERE path = ?", (step.dst,))
+    db.executemany("UPDATE folders SET signature = NULL WHERE path = ?", [(f,) for f in folders])
+
+
+# -- performing one operation ------------------------------------------------------------------
+
+
+def perform(step: Step, outcome: Outcome) -> None:
+    """Do one operation on disk.  Raises OSError when it could not be done."""
+    a, src, dst = step.action, step.src, step.dst
+    if a in ("move", "aside"):
+        assert src is not None
+        if fileops.move(src, dst):
+            outcome.add("copied_across_filesystems")
+    elif a == "copy":
+        assert src is not None
+        fileops.copy_verified(src, dst)
+    elif a == "reflink":
+        assert src is not None
+        try:
+            fileops.copy_verified(src, dst, reflink=True)
+        except fileops.ReflinkUnsupported:
+            fileops.copy_verified(src, dst)
+            if "reflink_fallback" not in outcome.counts:
+                outcome.notes.append(
+                    "this filesystem cannot share blocks between files (reflink): copied instead"
+                )
+            outcome.add("reflink_fallback")
+    elif a == "hardlink":
+        assert src is not None
+        fileops.link(src, dst)
+    elif a == "symlink":
+        assert src is not None
+        fileops.symlink(src, dst)
+    elif a == "remove":
+        os.unlink(dst)
+    elif a == "mkdir":
+        os.mkdir(dst)
+    elif a == "rmdir":
+        os.rmdir(dst)
+    else:  # pragma: no cover - every action is handled above
+        raise ValueError(a)
+
+
+# -- a run ----------------------------------------------------------------------------------------
+
+
+def execute(
+    catalog: Catalog,
+    run_id: int,
+    steps: Sequence[Step],
+    *,
+    progress: Progress | None = None,
+    fail_after: int | None = None,
+    prune_from: Callable[[], Sequence[bytes]] | None = None,
+    stop_at: frozenset[bytes] = frozenset(),
+    dest: bytes | None = None,
+) -> Outcome:
+    """Perform `steps` in order through the journal; then prune emptied folders.
+
+    With `dest`, every path created is checked again, just before, to be inside it
+    (the disk may have changed since the plan: a folder replaced by a symlink).
+    """
+    progress = progress or NullProgress()
+    tick = _Steps(fail_after)
+    outcome = Outcome(run_id)
+    seq = 0
+    with _interruptible() as stop:
+        for start in range(0, len(steps), BATCH):
+            if stop[0]:
+                outcome.status = "interrupted"
+                break
+            batch = list(steps[start : start + BATCH])
+            tick()
+            with catalog.atomic() as db:
+                ids = journal.intend(db, run_id, seq, batch)
+            seq += len(batch)
+            results: list[tuple[int, Step, str, dict[str, Any] | None, str | None]] = []
+            try:
+                for op_id, step in zip(ids, batch, strict=True):
+                    if stop[0]:
+                        results.append((op_id, step, "skipped", None, "interrupted"))
+                        continue
+                    tick()
+                    try:
+                        if dest is not None and _creates_inside(step, dest):
+                            ensure_inside(dest, step.dst, check_final=False)
+                        perform(step, outcome)
+                    except PlanError as e:
+                        results.append((op_id, step, "failed", None, str(e)))
+                        outcome.failures.append((step.src or step.dst, str(e)))
+                        outcome.add("failed")
+                    except OSError as e:
+                        reason = e.strerror or str(e)
+                        if isinstance(e, FileExistsError):
+                            reason = "a file already exists at the destination"
+                        results.append((op_id, step, "failed", None, reason))
+                        outcome.failures.append((step.src or step.dst, reason))
+                        outcome.add("failed")
+                    else:
+                        results.append((op_id, step, "done", journal.stat_after(step.dst), None))
+                        outcome.add(step.action)
+                    progress.done(1)
+            except InjectedCrash:
+                raise  # as if killed: nothing more is written
+            except BaseException:
+                _commit(catalog, results, tick)  # keep the record of what was done
+                raise
+            _commit(catalog, results, tick)
+        if prune_from is not None and outcome.status == "done":
+            _prune(catalog, run_id, seq, prune_from(), stop_at, tick, outcome)
+    return outcome
+
+
+def _creates_inside(step: Step, dest: bytes) -> bool:
+    """Whether `step` creates something that must be inside DEST (not DEST's own folders)."""
+    if step.action in ("remove", "rmdir"):
+        return False
+    return not (step.dst == dest or dest.startswith(step.dst.rstrip(b"/") + b"/"))
+
+
+def _commit(
+    catalog: Catalog,
+    results: list[tuple[int, Step, str, dict[str, Any] | None, str | None]],
+    tick: Callable[[], None],
+) -> None:
+    tick()
+    with catalog.atomic() as db:
+        for op_id, step, state, after, error in results:
+            journal.mark(db, op_id, state, after, error)
+            if state == "done":
+                catalog_done(db, step, after)
+
+
+def _prune(
+    catalog: Catalog,
+    run_id: int,
+    seq: int,
+    folders: Sequence[bytes],
+    stop_at: frozenset[bytes],
+    tick: Callable[[], None],
+    outcome: Outcome,
+) -> None:
+    """Remove source folders a move emptied, upwards, never past a scan root or DEST."""
+    removed: list[bytes] = []
+    seen: set[bytes] = set()
+    for folder in sorted(set(folders), key=len, reverse=True):
+        current = folder
+        while current not in seen and current not in stop_at and current != b"/":
+            seen.add(current)
+            try:
+                if os.listdir(current):
+                    break
+                tick()
+                os.rmdir(current)
+            except OSError:
+                break
+            removed.append(current)
+            current = os.path.dirname(current)
+    if removed:
+        tick()
+        with catalog.atomic() as db:
+            ids = journal.intend(db, run_id, seq, [Step("rmdir", None, d) for d in removed])
+            for op_id in ids:
+                journal.mark(db, op_id, "done")
+            db.executemany(
+                "DELETE FROM folders WHERE path = ? AND id NOT IN (SELECT folder_id FROM items)",
+                [(d,) for d in removed],
+            )
+        outcome.add("folders_removed", len(removed))
+
+
+def plan_steps(plan: Plan) -> list[Step]:
+    """The journal steps of a plan: folders first, then each file (its `aside` first)."""
+    steps = [Step("mkdir", None, d) for d in _missing_dirs(plan.dirs)]
+    for op in plan.ops:
+        if op.aside is not None:
+            steps.append(Step("aside", op.dst, op.aside, None, None, None))
+        steps.append(Step(op.action, op.src, op.dst, op.size, op.mtime_ns, op.item_id))
+    return steps
+
+
+def _missing_dirs(dirs: Sequence[bytes]) -> list[bytes]:
+    """Every folder to create, parents before children."""
+    out: list[bytes] = []
+    seen: set[bytes] = set()
+    for d in sorted(dirs):
+        chain = []
+        current = d
+        while current not in seen and not os.path.isdir(current):
+            chain.append(current)
+            seen.add(current)
+            parent = os.path.dirname(current)
+            if parent == current:
+                break
+            current = parent
+        out.extend(reversed(chain))
+    return sorted(set(out), key=lambda p: (p.count(b"/"), p))

@@ -1,0 +1,139 @@
+"""The file operations organize performs, each one all-or-nothing on disk.
+
+- A rename never replaces an existing file: `renameat2(RENAME_NOREPLACE)`, else a
+  hard link and unlink (also atomic and no-clobber), else a checked rename.
+- Across filesystems a move is copy to a temporary name beside the destination →
+  fsync → verify size and xxh3-128 hash against the source → rename into place
+  (no-replace) → unlink the source.  A crash at any point leaves the source whole;
+  at worst a `.mediashelf-tmp` file, which recovery deletes.
+- Copies use the same temporary-name protocol; reflinks use the FICLONE ioctl and
+  fall back to a copy where the filesystem cannot share blocks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import fcntl
+import os
+import shutil
+from typing import Final
+
+import xxhash
+
+_RENAME_NOREPLACE: Final = 1
+_AT_FDCWD: Final = -100
+_FICLONE: Final = 0x40049409
+_CHUNK: Final = 1 << 20
+TMP_SUFFIX: Final = b".mediashelf-tmp"
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_renameat2 = getattr(_libc, "renameat2", None)
+
+
+class ReflinkUnsupported(OSError):
+    pass
+
+
+def tmp_name(dst: bytes) -> bytes:
+    """The temporary name a copy to `dst` is written under (hidden, same folder)."""
+    folder, name = os.path.split(dst)
+    return os.path.join(folder, b"." + name[:200] + TMP_SUFFIX)
+
+
+def rename_noreplace(src: bytes, dst: bytes) -> None:
+    """Rename without ever replacing `dst`: FileExistsError if it exists."""
+    if _renameat2 is not None:
+        if _renameat2(_AT_FDCWD, src, _AT_FDCWD, dst, _RENAME_NOREPLACE) == 0:
+            return
+        err = ctypes.get_errno()
+        if err not in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+            raise OSError(err, os.strerror(err), os.fsdecode(src), None, os.fsdecode(dst))
+    try:  # no renameat2 here: a hard link is just as atomic and never replaces
+        os.link(src, dst, follow_symlinks=False)
+    except OSError as e:
+        if e.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
+            raise
+        if os.path.lexists(dst):  # last resort (filesystems without hard links)
+            raise FileExistsError(errno.EEXIST, "File exists", os.fsdecode(dst)) from None
+        os.rename(src, dst)
+        return
+    os.unlink(src)
+
+
+def _fsync_dir(path: bytes) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _hash_file(path: bytes) -> tuple[int, bytes]:
+    h = xxhash.xxh3_128()
+    size = 0
+    with open(path, "rb") as f:
+        while chunk := f.read(_CHUNK):
+            h.update(chunk)
+            size += len(chunk)
+    return size, h.digest()
+
+
+def copy_verified(src: bytes, dst: bytes, *, reflink: bool = False) -> None:
+    """Copy `src` to a new file `dst` (never replacing one), durably and verified."""
+    tmp = tmp_name(dst)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(tmp)  # left by an earlier crash
+    h = xxhash.xxh3_128()
+    size = 0
+    try:
+        with open(src, "rb") as fin, open(tmp, "xb") as fout:
+            cloned = False
+            if reflink:
+                try:
+                    fcntl.ioctl(fout.fileno(), _FICLONE, fin.fileno())
+                    cloned = True
+                except OSError as e:
+                    raise ReflinkUnsupported(e.errno, e.strerror) from e
+            if not cloned:
+                while chunk := fin.read(_CHUNK):
+                    h.update(chunk)
+                    size += len(chunk)
+                    fout.write(chunk)
+            fout.flush()
+            os.fsync(fout.fileno())
+        shutil.copystat(src, tmp, follow_symlinks=False)
+        if not cloned:
+            got_size, got_hash = _hash_file(tmp)
+            if got_size != size or got_hash != h.digest():
+                raise OSError(errno.EIO, "the copy does not match the source (size or hash)")
+        rename_noreplace(tmp, dst)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(os.path.dirname(dst))
+
+
+def move(src: bytes, dst: bytes) -> bool:
+    """Move one file; True when it had to be copied across filesystems."""
+    try:
+        rename_noreplace(src, dst)
+        return False
+    except OSError as e:
+        if e.errno != errno.EXDEV:
+            raise
+    copy_verified(src, dst)
+    os.unlink(src)
+    _fsync_dir(os.path.dirname(src))
+    return True
+
+
+def link(src: bytes, dst: bytes) -> None:
+    os.link(src, dst, follow_symlinks=False)
+
+
+def symlink(src: bytes, dst: bytes) -> None:
+    os.symlink(src, dst)

@@ -1,0 +1,155 @@
+"""Template values for organizing: defaults for missing tags, derived fields, %aunique.
+
+Every value is sanitised on its own before it is inserted (`sanitize_value`), as
+beets does, so a `/` or `..` inside a tag can never become a folder of its own;
+the rendered path is then checked component by component (sanitize.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Final
+
+from mediashelf.query.display import TEMPLATE_FIELDS, row_values
+
+#: shown where a tag the template needs is missing
+DEFAULTS: Final = {
+    "artist": "Unknown Artist",
+    "albumartist": "Unknown Artist",
+    "album": "Unknown Album",
+}
+#: organize-only fields, on top of the query fields
+EXTRA_FIELDS: Final = {
+    "month": "two-digit month (of `taken` for photos and videos, else of the release date)",
+    "day": "two-digit day",
+    "stem": "the file name without its extension",
+}
+ORGANIZE_FIELDS: Final = TEMPLATE_FIELDS | frozenset(EXTRA_FIELDS)
+#: the catalog columns organizing reads
+COLUMNS: Final = (
+    "id", "path", "kind", "format", "ext", "size", "mtime_ns", "dev", "ino", "folder_id",
+    "added_ns", "quick_hash",
+)  # fmt: skip
+
+
+def _date_parts(row: Mapping[str, Any]) -> tuple[str, str, str]:
+    """(year, month, day): `taken` for photos and videos (else mtime); the tags for audio."""
+    if row.get("kind") in ("image", "video"):
+        taken = row.get("taken")
+        if taken and len(taken) >= 10 and taken[4] == "-":
+            return taken[:4], taken[5:7], taken[8:10]
+        when = dt.datetime.fromtimestamp(row["mtime_ns"] / 1e9)
+        return f"{when.year:04d}", f"{when.month:02d}", f"{when.day:02d}"
+    date = row.get("date") or ""
+    year = f"{row['year']:04d}" if row.get("year") else date[:4]
+    month = date[5:7] if len(date) >= 7 else ""
+    day = date[8:10] if len(date) >= 10 else ""
+    return year, month, day
+
+
+def item_values(row: Mapping[str, Any], clean: Callable[[str], str]) -> Callable[[str], str]:
+    """The value lookup of one item for a path template; every value passes `clean`."""
+    shown = row_values(row)
+    year, month, day = _date_parts(row)
+    stem = os.fsdecode(os.path.splitext(os.path.basename(row["path"]))[0])
+    special: dict[str, str] = {"year": year, "month": month, "day": day, "stem": stem}
+    cache: dict[str, str] = {}
+
+    def value(name: str) -> str:
+        hit = cache.get(name)
+        if hit is not None:
+            return hit
+        if name in special:
+            text = special[name]
+        elif name == "albumartist":
+            text = shown("albumartist") or (
+                "Various Artists" if row.get("compilation") else shown("artist")
+            )
+        elif name == "title":
+            text = shown("title") or stem
+        else:
+            text = shown(name)
+        text = clean(text or DEFAULTS.get(name, ""))
+        cache[name] = text
+        return text
+
+    return value
+
+
+class AlbumUnique:
+    """`%aunique{keys,disambiguators,brackets}` as in beets.
+
+    Albums are told apart by MusicBrainz album id or, without one, by their values of
+    the disambiguating fields.  When the catalog holds more than one album with the
+    same key fields (default `albumartist album`), the first disambiguating field
+    (default `year label catalognumber`) whose values differ between them is added
+    in brackets: "Greatest Hits [1981]" and "Greatest Hits [1991]".  A unique album
+    gets nothing.
+    """
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+        self._groups: dict[tuple[str, ...], dict[tuple[str, str], list[tuple[Any, ...]]]] = {}
+
+    def _albums(
+        self, keys: Sequence[str], disam: Sequence[str]
+    ) -> dict[tuple[str, str], list[tuple[Any, ...]]]:
+        sig = (*keys, "|", *disam)
+        found = self._groups.get(sig)
+        if found is not None:
+            return found
+        artist = (
+            "coalesce(nullif(albumartist, ''), CASE WHEN compilation = 1 "
+            "THEN 'Various Artists' ELSE artist END)"
+        )
+        cols = [artist if k == "albumartist" else k for k in keys]
+        key_sql = " || x'1f' || ".join(f"lower(coalesce(CAST({c} AS TEXT), ''))" for c in cols)
+        dis_sql = ", ".join(f"coalesce(CAST({d} AS TEXT), '')" for d in disam) or "''"
+        groups: dict[tuple[str, str], list[tuple[Any, ...]]] = defaultdict(list)
+        rows = self.db.execute(
+            f"SELECT {key_sql}, coalesce(mb_albumid, ''), {dis_sql} FROM items "
+            "WHERE kind = 'audio' AND missing = 0 AND album IS NOT NULL AND album != '' "
+            f"GROUP BY 1, 2, {', '.join(str(i + 3) for i in range(max(1, len(disam))))}"
+        )
+        for key, mbid, *values in rows:
+            groups[(key, "")].append((mbid, *values))
+        self._groups[sig] = groups
+        return groups
+
+    def function(self, row: Mapping[str, Any]) -> Callable[..., str]:
+        def aunique(keys: str = "", disam: str = "", brackets: str = "[]") -> str:
+            key_fields = keys.split() or ["albumartist", "album"]
+            dis_fields = disam.split() or ["year", "label", "catalognumber"]
+            known = [f for f in (*key_fields, *dis_fields) if f not in ORGANIZE_FIELDS]
+            if known or not row.get("album"):
+                return ""
+            albums = self._albums(key_fields, dis_fields)
+            artist = row.get("albumartist") or (
+                "Various Artists" if row.get("compilation") else row.get("artist")
+            )
+            mine_key = "\x1f".join(
+                str(
+                    artist if k == "albumartist" else (row.get(k) if row.get(k) is not None else "")
+                ).lower()
+                for k in key_fields
+            )
+            group = {a for a in albums.get((mine_key, ""), [])}
+            if len(group) < 2:
+                return ""
+            mine_values = tuple("" if row.get(d) is None else str(row.get(d)) for d in dis_fields)
+            for i in range(len(dis_fields)):
+                if len({a[1 + i] for a in group}) > 1 and mine_values[i]:
+                    open_, close = (brackets[0], brackets[-1]) if len(brackets) >= 2 else ("", "")
+                    return f" {open_}{mine_values[i]}{close}"
+            mbid = row.get("mb_albumid") or ""
+            ids = sorted({a[0] for a in group})
+            if mbid and mbid in ids and len(ids) > 1:
+                open_, close = (brackets[0], brackets[-1]) if len(brackets) >= 2 else ("", "")
+                return f" {open_}{ids.index(mbid) + 1}{close}"
+            return ""
+
+        return aunique

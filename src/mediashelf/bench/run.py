@@ -342,6 +342,10 @@ def run_bench(
                 from mediashelf.bench.query import query_results
 
                 results.extend(query_results(bench, s, beets_cmd))
+            if "organize" in scenarios:
+                from mediashelf.bench.organize import organize_results
+
+                results.extend(organize_results(bench, s))
             if s.rss:
                 results.append(bench.rss(s))
             if s.catalog is not None:

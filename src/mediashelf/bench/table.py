@@ -18,6 +18,8 @@ TARGETS = {
     "find": "find artist:X <= 150 ms, process start included",
     "list": "full listing to /dev/null <= 1.5 s",
     "stats": "shelf stats <= 1 s",
+    "organize": "organize (move) <= 3x an os.rename loop over the same plan",
+    "plan": "planning the organize run <= 2 s",
 }
 
 

@@ -77,55 +77,80 @@ def _interruptible() -> Iterator[list[bool]]:
 # -- the catalog side of a finished operation -------------------------------------------------
 
 
-def _folder_id(db: sqlite3.Connection, folder: bytes) -> int:
-    row = db.execute("SELECT id FROM folders WHERE path = ?", (folder,)).fetchone()
-    if row:
-        return int(row[0])
-    return int(db.execute("INSERT INTO folders (path) VALUES (?)", (folder,)).lastrowid or 0)
+def _folder_ids(db: sqlite3.Connection, folders: set[bytes]) -> dict[bytes, int]:
+    out = {}
+    for folder in folders:
+        row = db.execute("SELECT id FROM folders WHERE path = ?", (folder,)).fetchone()
+        if row is None:
+            row = (db.execute("INSERT INTO folders (path) VALUES (?)", (folder,)).lastrowid,)
+        out[folder] = int(row[0])
+    return out
 
 
 def _item_columns(db: sqlite3.Connection) -> list[str]:
     return [r[1] for r in db.execute("PRAGMA table_info(items)")]
 
 
-def catalog_done(db: sqlite3.Connection, step: Step, after: dict[str, Any] | None) -> None:
-    """Change the catalog to match one operation that is done on disk."""
+def catalog_done(
+    db: sqlite3.Connection, done: Sequence[tuple[Step, dict[str, Any] | None]]
+) -> None:
+    """Change the catalog to match operations that are done on disk (one batch)."""
     now = time.time_ns()
-    folders = {os.path.dirname(step.dst)}
-    if step.src is not None:
-        folders.add(os.path.dirname(step.src))
-    if step.action in ("move", "aside") and step.src is not None:
-        db.execute("DELETE FROM items WHERE path = ?", (step.dst,))  # a stale row
-        db.execute(
-            "UPDATE items SET path = ?, folder_id = ?, dev = coalesce(?, dev), "
-            "ino = coalesce(?, ino), mtime_ns = coalesce(?, mtime_ns), updated_ns = ?, missing = 0 "
-            "WHERE path = ?",
+    touched: set[bytes] = set()
+    for step, _ in done:
+        touched.add(os.path.dirname(step.dst))
+        if step.src is not None:
+            touched.add(os.path.dirname(step.src))
+    made = [(s, a) for s, a in done if s.action in ("move", "aside", "copy", "reflink", "hardlink")]
+    folder_ids = _folder_ids(db, {os.path.dirname(s.dst) for s, _ in made})
+    # a row left at a destination describes a file that is no longer there
+    db.executemany("DELETE FROM items WHERE path = ?", [(s.dst,) for s, _ in made])
+    moves = [(s, a) for s, a in made if s.action in ("move", "aside") and s.src is not None]
+    db.executemany(
+        "UPDATE items SET path = ?, folder_id = ?, dev = coalesce(?, dev), "
+        "ino = coalesce(?, ino), mtime_ns = coalesce(?, mtime_ns), updated_ns = ?, missing = 0 "
+        "WHERE path = ?",
+        [
             (
-                step.dst, _folder_id(db, os.path.dirname(step.dst)),
-                after and after["dev"], after and after["ino"], after and after["mtime_ns"],
-                now, step.src,
-            ),
-        )  # fmt: skip
-    elif step.action in ("copy", "reflink", "hardlink") and step.src is not None:
-        db.execute("DELETE FROM items WHERE path = ?", (step.dst,))
+                s.dst,
+                folder_ids[os.path.dirname(s.dst)],
+                a and a["dev"],
+                a and a["ino"],
+                a and a["mtime_ns"],
+                now,
+                s.src,
+            )
+            for s, a in moves
+        ],
+    )
+    copies = [(s, a) for s, a in made if s.action in ("copy", "reflink", "hardlink")]
+    if copies:
         cols = [c for c in _item_columns(db) if c != "id"]
         new = {
             "path": "?", "folder_id": "?", "dev": "?", "ino": "?", "mtime_ns": "?",
             "added_ns": "?", "updated_ns": "?", "missing": "0",
         }  # fmt: skip
         select = ", ".join(new.get(c, c) for c in cols)
-        values = [
-            step.dst, _folder_id(db, os.path.dirname(step.dst)),
-            after["dev"] if after else 0, after["ino"] if after else 0,
-            after["mtime_ns"] if after else 0, now, now,
-        ]  # fmt: skip
-        db.execute(
+        db.executemany(
             f"INSERT INTO items ({', '.join(cols)}) SELECT {select} FROM items WHERE path = ?",
-            [*values, step.src],
+            [
+                (
+                    s.dst,
+                    folder_ids[os.path.dirname(s.dst)],
+                    a["dev"] if a else 0,
+                    a["ino"] if a else 0,
+                    a["mtime_ns"] if a else 0,
+                    now,
+                    now,
+                    s.src,
+                )
+                for s, a in copies
+            ],
         )
-    elif step.action == "remove":
-        db.execute("DELETE FROM items WHERE path = ?", (step.dst,))
-    db.executemany("UPDATE folders SET signature = NULL WHERE path = ?", [(f,) for f in folders])
+    db.executemany(
+        "DELETE FROM items WHERE path = ?", [(s.dst,) for s, _ in done if s.action == "remove"]
+    )
+    db.executemany("UPDATE folders SET signature = NULL WHERE path = ?", [(f,) for f in touched])
 
 
 # -- performing one operation ------------------------------------------------------------------
@@ -191,6 +216,7 @@ def execute(
     tick = _Steps(fail_after)
     outcome = Outcome(run_id)
     seq = 0
+    safe: set[bytes] = set()  # folders inside DEST checked (or made) during this run
     with _interruptible() as stop:
         for start in range(0, len(steps), BATCH):
             if stop[0]:
@@ -210,7 +236,7 @@ def execute(
                     tick()
                     try:
                         if dest is not None and _creates_inside(step, dest):
-                            ensure_inside(dest, step.dst, check_final=False)
+                            ensure_inside(dest, step.dst, check_final=False, checked=safe)
                         perform(step, outcome)
                     except PlanError as e:
                         results.append((op_id, step, "failed", None, str(e)))
@@ -252,10 +278,10 @@ def _commit(
 ) -> None:
     tick()
     with catalog.atomic() as db:
-        for op_id, step, state, after, error in results:
-            journal.mark(db, op_id, state, after, error)
-            if state == "done":
-                catalog_done(db, step, after)
+        journal.mark_many(
+            db, [(op_id, state, after, error) for op_id, _, state, after, error in results]
+        )
+        catalog_done(db, [(step, after) for _, step, state, after, _ in results if state == "done"])
 
 
 def _prune(

@@ -105,28 +105,46 @@ def finish_run(catalog: Catalog, run_id: int, status: str, counts: dict[str, Any
 
 
 def intend(db: sqlite3.Connection, run_id: int, first_seq: int, steps: Iterable[Step]) -> list[int]:
-    """Record steps as intended (inside the caller's transaction); return their op ids."""
-    ids = []
-    for i, s in enumerate(steps):
-        cur = db.execute(
-            "INSERT INTO ops (run_id, seq, action, item_id, src, dst, size, mtime_ns, state) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'intended')",
-            (run_id, first_seq + i, s.action, s.item_id, s.src, s.dst, s.size, s.mtime_ns),
-        )
-        ids.append(int(cur.lastrowid or 0))
-    return ids
+    """Record steps as intended (inside the caller's write transaction); return their ids."""
+    rows = list(steps)
+    first = int(db.execute("SELECT coalesce(max(id), 0) + 1 FROM ops").fetchone()[0])
+    db.executemany(
+        "INSERT INTO ops (id, run_id, seq, action, item_id, src, dst, size, mtime_ns, state) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'intended')",
+        [
+            (
+                first + i,
+                run_id,
+                first_seq + i,
+                s.action,
+                s.item_id,
+                s.src,
+                s.dst,
+                s.size,
+                s.mtime_ns,
+            )
+            for i, s in enumerate(rows)
+        ],
+    )
+    return list(range(first, first + len(rows)))
 
 
 def mark(
-    db: sqlite3.Connection,
-    op_id: int,
-    state: str,
-    after: dict[str, Any] | None = None,
+    db: sqlite3.Connection, op_id: int, state: str, after: dict[str, Any] | None = None,
     error: str | None = None,
+) -> None:  # fmt: skip
+    mark_many(db, [(op_id, state, after, error)])
+
+
+def mark_many(
+    db: sqlite3.Connection, marks: Sequence[tuple[int, str, dict[str, Any] | None, str | None]]
 ) -> None:
-    db.execute(
+    db.executemany(
         "UPDATE ops SET state = ?, after = ?, error = ? WHERE id = ?",
-        (state, json.dumps(after) if after is not None else None, error, op_id),
+        [
+            (state, json.dumps(after) if after is not None else None, error, op_id)
+            for op_id, state, after, error in marks
+        ],
     )
 
 

@@ -18,9 +18,9 @@ from typing import Any, Final, Literal
 from mediashelf.config import OrganizeSettings
 from mediashelf.errors import ConfigError, PlanError
 from mediashelf.organize import template as tmpl
-from mediashelf.organize.values import ORGANIZE_FIELDS, AlbumUnique, item_values
+from mediashelf.organize.values import NEEDED, ORGANIZE_FIELDS, AlbumUnique, item_values
 from mediashelf.query import compile_query, parse
-from mediashelf.query.output import select
+from mediashelf.query.display import TEMPLATE_FIELDS, columns_for
 
 Mode = Literal["move", "copy", "hardlink", "symlink", "reflink"]
 MODES: Final = ("move", "copy", "hardlink", "symlink", "reflink")
@@ -140,60 +140,90 @@ class _Planner:
         for query_text, text in pairs:
             self.templates.append((query_text, tmpl.parse(text, ORGANIZE_FIELDS)))
         self.aunique = AlbumUnique(db)
+        fields: set[str] = set()
+        for _, t in self.templates:
+            fields |= t.fields
+        self.columns = sorted({*columns_for(fields & TEMPLATE_FIELDS), *NEEDED})
         self.plan = Plan(self.dest, req.mode)
         self.taken: dict[bytes, bytes] = {}  # destination (case-folded) → source
         self.sources: set[bytes] = set()
         self.waiting: set[bytes] = set()  # destinations occupied by files that move away
+        self.checked_dirs: set[bytes] = set()  # folders found inside DEST
+        self.missing_dirs: set[bytes] = set()  # folders found not to exist yet
+        self._cleaned: dict[str, str] = {}
+        self._folders: dict[str, bytes] = {}
 
     def _clean(self, text: str) -> str:
         from mediashelf.organize.sanitize import sanitize_value
 
-        return sanitize_value(text, self.replacements, self.normalization)
+        done = self._cleaned.get(text)
+        if done is None:
+            done = self._cleaned[text] = sanitize_value(text, self.replacements, self.normalization)
+        return done
 
     def _rows(self) -> list[tuple[int | None, dict[str, Any]]]:
-        """Matching items with the index of the template each one takes (None: none)."""
+        """Matching items with the index of the template each one takes (None: none).
+
+        One statement: the user's query picks the items, a CASE over the templates'
+        queries (first match wins) picks each one's template.
+        """
+        from mediashelf.query.compile import QueryFunctions
+        from mediashelf.query.parse import parse_string
+
         user = compile_query(parse(list(self.req.query)), missing=False)
         cases, params = [], []
         for i, (query_text, _) in enumerate(self.templates):
-            from mediashelf.query.parse import parse_string
-
             c = compile_query(parse_string(query_text), missing=None)
             cases.append(f"WHEN {c.where} THEN {i}")
             params += c.params
-        case = f"CASE {' '.join(cases)} END"
-        from mediashelf.query.compile import Compiled
-
-        # the template index rides along as a column; the user's query picks the items
-        compiled = Compiled(user.where, user.params, user.order)
-        out = []
-        choose = self.db.execute
-        rows = list(select(self.db, compiled))
-        if not rows:
-            return []
-        chosen: dict[int, int | None] = {}
-        ids = [r["id"] for r in rows]
-        for start in range(0, len(ids), 500):
-            batch = ids[start : start + 500]
-            sql = f"SELECT id, {case} FROM items WHERE id IN ({','.join('?' * len(batch))})"
-            for rid, index in choose(sql, [*params, *batch]):
-                chosen[rid] = index
-        for row in rows:
-            out.append((chosen.get(row["id"]), row))
-        return out
+        columns = ", ".join(self.columns)
+        sql = (
+            f"SELECT {columns}, CASE {' '.join(cases)} END FROM items "
+            f"WHERE {user.where} ORDER BY path"
+        )
+        funcs = QueryFunctions(self.db)
+        try:
+            cur = self.db.execute(sql, [*params, *user.params])
+            return [(r[-1], dict(zip(self.columns, r, strict=False))) for r in cur]
+        except sqlite3.OperationalError as e:
+            funcs.check(e)
+            raise  # pragma: no cover - check always raises
 
     def destination(self, row: dict[str, Any], template: tmpl.Template) -> bytes:
-        from mediashelf.organize.sanitize import build_destination
+        from mediashelf.organize.sanitize import build_destination, sanitize_component
 
         values = item_values(row, self._clean)
         rendered = template.render(values, {"aunique": self.aunique.function(row)})
         ext = row["ext"] or ""
-        return build_destination(
-            self.dest,
-            rendered,
-            ext,
-            replacements=self.replacements,
-            normalization=self.normalization,
-            check_final=False,
+        # The folder part repeats for every track of an album: it is built (sanitised,
+        # checked to be inside DEST) once, and only the file name is done per item.
+        # Paths near the length limit take the full route, which shortens components.
+        folder_text, _, name_text = rendered.rpartition("/")
+        folder = self._folders.get(folder_text)
+        if folder is None and folder_text:
+            folder = os.path.dirname(self._build(build_destination, folder_text + "/_", ""))
+            self._folders[folder_text] = folder
+        if folder is not None:
+            name = os.fsencode(
+                sanitize_component(name_text, self.replacements, self.normalization, 255, ext)
+            )
+            path = folder + b"/" + name
+            if len(path) < 1024 and len(name) < 250:
+                return path
+        return self._build(build_destination, rendered, ext)
+
+    def _build(self, build: Any, rendered: str, ext: str) -> bytes:
+        return bytes(
+            build(
+                self.dest,
+                rendered,
+                ext,
+                replacements=self.replacements,
+                normalization=self.normalization,
+                check_final=False,
+                checked=self.checked_dirs,
+                missing=self.missing_dirs,
+            )
         )
 
     def add(
@@ -227,7 +257,8 @@ class _Planner:
                 return False
         aside = None
         try:
-            st = os.lstat(dst)
+            # a file in a folder that does not exist yet cannot exist either
+            st = None if os.path.dirname(dst) in self.missing_dirs else os.lstat(dst)
         except FileNotFoundError:
             st = None
         except OSError as e:
@@ -326,29 +357,26 @@ class _Planner:
 
     def _album_sidecars(self, media_folders: dict[bytes, set[bytes]], planned: set[bytes]) -> None:
         """Other files of a folder whose tracks all go to one folder go with them."""
-        for folder, targets in media_folders.items():
-            targets = targets - {b""}
-            if len(targets) != 1:
+        targets: dict[bytes, bytes] = {}
+        for folder, dests in media_folders.items():
+            dests = dests - {b""}
+            if len(dests) == 1:
+                (target,) = dests
+                if target != folder:
+                    targets[folder] = target
+        if not targets:
+            return
+        rows = self.db.execute(
+            "SELECT i.id, i.path, i.size, i.mtime_ns, f.path FROM items i "
+            "JOIN folders f ON f.id = i.folder_id WHERE i.kind != 'audio' AND i.missing = 0 "
+            "ORDER BY i.path"
+        )
+        for rid, path, size, mtime_ns, folder in rows:
+            goes_to = targets.get(folder)
+            if goes_to is None or path in planned:
                 continue
-            (target,) = targets
-            if target == folder:
-                continue
-            rows = self.db.execute(
-                "SELECT id, path, size, mtime_ns, kind FROM items "
-                "WHERE folder_id = (SELECT id FROM folders WHERE path = ?) AND missing = 0",
-                (folder,),
-            ).fetchall()
-            for rid, path, size, mtime_ns, kind in rows:
-                if path in planned or kind == "audio":
-                    continue
-                self.add(
-                    path,
-                    os.path.join(target, os.path.basename(path)),
-                    size,
-                    mtime_ns,
-                    rid,
-                    sidecar=True,
-                )
+            dst = os.path.join(goes_to, os.path.basename(path))
+            self.add(path, dst, size, mtime_ns, rid, sidecar=True)
 
     def _photo_sidecars(self, moves: list[tuple[bytes, bytes]], planned: set[bytes]) -> None:
         """`IMG_1.jpg.xmp`, `IMG_1.xmp`, Takeout's `IMG_1.jpg.json` follow their photo."""

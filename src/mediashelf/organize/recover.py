@@ -117,7 +117,7 @@ def recover(catalog: Catalog) -> list[Recovered]:
                 after = journal.stat_after(op.dst) if state == "done" else None
                 journal.mark(db, op.id, state, after, None if state == "done" else "interrupted")
                 if state == "done":
-                    catalog_done(db, step, after)
+                    catalog_done(db, [(step, after)])
                     rec.kept += 1
                 else:
                     rec.not_done += 1

@@ -118,6 +118,7 @@ def build_replacements(
 DEFAULT_REPLACEMENTS: Final[Replacements] = build_replacements(DEFAULT_REPLACEMENT_TABLE)
 
 
+@functools.lru_cache(maxsize=16)
 def check_normalization(form: str) -> Normalization:
     """`form` if it is a Unicode normalization form (or `none`), else a `ConfigError`."""
     upper = "none" if form.lower() == "none" else form.upper()
@@ -136,7 +137,25 @@ def _hard(text: str) -> str:
     return text if text.isascii() else _SURROGATES.sub("\ufffd", text)
 
 
+#: a text the default table would change somewhere (anything else is returned as is)
+_DEFAULT_WORK: Final = re.compile(
+    r'[\\/\x00-\x1f\x7f-\x9f<>:"?*|\ud800-\udfff]|^[\s.\-]|[\s.]$|(?i:'
+    + _RESERVED_PATTERN[4:]
+    + ")"
+)
+
+
+@functools.lru_cache(maxsize=1 << 16)
 def _clean(text: str, replacements: Replacements, form: Normalization) -> str:
+    # Fast path (measured: most tag values need nothing, and planning a large library
+    # spent most of its time here): with the default table, a value that none of its
+    # patterns touch and that is already normalized comes back unchanged.
+    if (
+        replacements is DEFAULT_REPLACEMENTS
+        and not _DEFAULT_WORK.search(text)
+        and (text.isascii() or form == "none" or unicodedata.is_normalized(form, text))
+    ):
+        return text
     text = _normalize(form, _SURROGATES.sub("\ufffd", text))
     for pattern, repl in replacements:
         text = pattern.sub(repl, text)
@@ -218,6 +237,7 @@ def _finish(stem: str, budget: int, form: Normalization) -> str:
     return stem
 
 
+@functools.lru_cache(maxsize=1 << 16)  # folder components repeat across a whole album
 def sanitize_component(
     component: str,
     replacements: Replacements = DEFAULT_REPLACEMENTS,
@@ -266,7 +286,14 @@ def _inside(path: bytes, root: bytes) -> bool:
     return path == root or path.startswith(root if root.endswith(b"/") else root + b"/")
 
 
-def ensure_inside(dest_root: bytes, path: bytes, *, check_final: bool = True) -> bytes:
+def ensure_inside(
+    dest_root: bytes,
+    path: bytes,
+    *,
+    check_final: bool = True,
+    checked: set[bytes] | None = None,
+    missing: set[bytes] | None = None,
+) -> bytes:
     """`path` normalized, or `PathEscape` if it is not strictly inside `dest_root`.
 
     Lexically (after `normpath`), and through the file system: every existing entry on
@@ -276,6 +303,9 @@ def ensure_inside(dest_root: bytes, path: bytes, *, check_final: bool = True) ->
     touching the disk: the file system may have changed since the plan was made.
     `check_final=False` leaves out the file itself, for callers that never write
     through an existing destination (organize's operations never replace a file).
+    `checked`: folders already found safe by earlier calls of the same plan (they are
+    not looked at again) and, on return, the ones this call found safe; `missing`
+    likewise remembers folders found not to exist (for a plan, made before any exist).
     """
     root = os.path.normpath(os.path.abspath(dest_root))
     norm = os.path.normpath(path)
@@ -288,9 +318,15 @@ def ensure_inside(dest_root: bytes, path: bytes, *, check_final: bool = True) ->
         if not name:
             continue
         current = os.path.join(current, name)
+        if checked is not None and current in checked:
+            continue
+        if missing is not None and current in missing:
+            break
         try:
             mode = os.lstat(current).st_mode
         except OSError:  # missing (or not a folder): nothing deeper exists
+            if missing is not None and current != norm:
+                missing.add(current)
             break
         if stat.S_ISLNK(mode) and (check_final or current != norm):
             real_root = real_root or os.path.realpath(root)
@@ -300,6 +336,8 @@ def ensure_inside(dest_root: bytes, path: bytes, *, check_final: bool = True) ->
                     f"destination {shown!r} leads outside {os.fsdecode(root)!r} through "
                     f"{os.fsdecode(current)!r}, a symlink to {os.fsdecode(target)!r}"
                 )
+        if checked is not None and current != norm:
+            checked.add(current)
     return norm
 
 
@@ -332,6 +370,8 @@ def build_destination(
     max_component_bytes: int | None = None,
     path_max: int | None = None,
     check_final: bool = True,
+    checked: set[bytes] | None = None,
+    missing: set[bytes] | None = None,
 ) -> bytes:
     """DEST + the rendered template + `.ext`, as a bytes path that is inside DEST.
 
@@ -373,4 +413,10 @@ def build_destination(
         n if b == len(n) else component(i, b)
         for i, (n, b) in enumerate(zip(names, budgets, strict=True))
     ]
-    return ensure_inside(root, os.path.join(root, *names), check_final=check_final)
+    return ensure_inside(
+        root,
+        os.path.join(root, *names),
+        check_final=check_final,
+        checked=checked,
+        missing=missing,
+    )

@@ -29,10 +29,11 @@ EXTRA_FIELDS: Final = {
     "stem": "the file name without its extension",
 }
 ORGANIZE_FIELDS: Final = TEMPLATE_FIELDS | frozenset(EXTRA_FIELDS)
-#: the catalog columns organizing reads
-COLUMNS: Final = (
-    "id", "path", "kind", "format", "ext", "size", "mtime_ns", "dev", "ino", "folder_id",
-    "added_ns", "quick_hash",
+#: the catalog columns planning reads besides those the templates name
+NEEDED: Final = (
+    "id", "path", "kind", "ext", "size", "mtime_ns", "title", "artist", "albumartist",
+    "album", "compilation", "year", "date", "taken", "disc", "disctotal", "mb_albumid",
+    "label", "catalognumber",
 )  # fmt: skip
 
 
@@ -51,33 +52,42 @@ def _date_parts(row: Mapping[str, Any]) -> tuple[str, str, str]:
     return year, month, day
 
 
+def _stem(row: Mapping[str, Any]) -> str:
+    return os.fsdecode(os.path.splitext(os.path.basename(row["path"]))[0])
+
+
 def item_values(row: Mapping[str, Any], clean: Callable[[str], str]) -> Callable[[str], str]:
     """The value lookup of one item for a path template; every value passes `clean`."""
     shown = row_values(row)
-    year, month, day = _date_parts(row)
-    stem = os.fsdecode(os.path.splitext(os.path.basename(row["path"]))[0])
-    special: dict[str, str] = {"year": year, "month": month, "day": day, "stem": stem}
     cache: dict[str, str] = {}
+
+    def raw(name: str) -> str:
+        if name in ("year", "month", "day"):
+            year, month, day = _date_parts(row)
+            return {"year": year, "month": month, "day": day}[name]
+        if name == "stem":
+            return _stem(row)
+        if name == "albumartist":
+            return shown("albumartist") or (
+                "Various Artists" if row.get("compilation") else shown("artist")
+            )
+        if name == "title":
+            return shown("title") or _stem(row)
+        return shown(name)
 
     def value(name: str) -> str:
         hit = cache.get(name)
-        if hit is not None:
-            return hit
-        if name in special:
-            text = special[name]
-        elif name == "albumartist":
-            text = shown("albumartist") or (
-                "Various Artists" if row.get("compilation") else shown("artist")
-            )
-        elif name == "title":
-            text = shown("title") or stem
-        else:
-            text = shown(name)
-        text = clean(text or DEFAULTS.get(name, ""))
-        cache[name] = text
-        return text
+        if hit is None:
+            hit = cache[name] = clean(raw(name) or DEFAULTS.get(name, ""))
+        return hit
 
     return value
+
+
+#: the fields the default %aunique{} reads
+_AUNIQUE_INPUTS: Final = (
+    "album", "albumartist", "artist", "compilation", "year", "label", "catalognumber", "mb_albumid",
+)  # fmt: skip
 
 
 class AlbumUnique:
@@ -93,11 +103,12 @@ class AlbumUnique:
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
-        self._groups: dict[tuple[str, ...], dict[tuple[str, str], list[tuple[Any, ...]]]] = {}
+        self._groups: dict[tuple[str, ...], dict[str, list[tuple[Any, ...]]]] = {}
+        self._memo: dict[tuple[Any, ...], str] = {}
 
     def _albums(
         self, keys: Sequence[str], disam: Sequence[str]
-    ) -> dict[tuple[str, str], list[tuple[Any, ...]]]:
+    ) -> dict[str, list[tuple[Any, ...]]]:
         sig = (*keys, "|", *disam)
         found = self._groups.get(sig)
         if found is not None:
@@ -109,19 +120,29 @@ class AlbumUnique:
         cols = [artist if k == "albumartist" else k for k in keys]
         key_sql = " || x'1f' || ".join(f"lower(coalesce(CAST({c} AS TEXT), ''))" for c in cols)
         dis_sql = ", ".join(f"coalesce(CAST({d} AS TEXT), '')" for d in disam) or "''"
-        groups: dict[tuple[str, str], list[tuple[Any, ...]]] = defaultdict(list)
+        groups: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
         rows = self.db.execute(
             f"SELECT {key_sql}, coalesce(mb_albumid, ''), {dis_sql} FROM items "
             "WHERE kind = 'audio' AND missing = 0 AND album IS NOT NULL AND album != '' "
             f"GROUP BY 1, 2, {', '.join(str(i + 3) for i in range(max(1, len(disam))))}"
         )
         for key, mbid, *values in rows:
-            groups[(key, "")].append((mbid, *values))
+            groups[key].append((mbid, *values))
         self._groups[sig] = groups
         return groups
 
     def function(self, row: Mapping[str, Any]) -> Callable[..., str]:
         def aunique(keys: str = "", disam: str = "", brackets: str = "[]") -> str:
+            # every track of an album asks the same question: answer it once
+            memo_key = (keys, disam, brackets, *(row.get(f) for f in _AUNIQUE_INPUTS))
+            if keys or disam:
+                memo_key += tuple(row.get(f) for f in (*keys.split(), *disam.split()))
+            hit = self._memo.get(memo_key)
+            if hit is None:
+                hit = self._memo[memo_key] = answer(keys, disam, brackets)
+            return hit
+
+        def answer(keys: str, disam: str, brackets: str) -> str:
             key_fields = keys.split() or ["albumartist", "album"]
             dis_fields = disam.split() or ["year", "label", "catalognumber"]
             known = [f for f in (*key_fields, *dis_fields) if f not in ORGANIZE_FIELDS]
@@ -137,7 +158,7 @@ class AlbumUnique:
                 ).lower()
                 for k in key_fields
             )
-            group = {a for a in albums.get((mine_key, ""), [])}
+            group = set(albums.get(mine_key, []))
             if len(group) < 2:
                 return ""
             mine_values = tuple("" if row.get(d) is None else str(row.get(d)) for d in dis_fields)

@@ -803,11 +803,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("shelf: interrupted", file=sys.stderr)
         return 130
-    except BaseException as e:
-        if type(e).__name__ != "InjectedCrash":
-            raise
-        print(f"shelf: {e} (--fail-after)", file=sys.stderr)
-        return 99
     except BrokenPipeError:
         # `shelf find | head`: the reader went away; not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -825,3 +820,8 @@ def main(argv: list[str] | None = None) -> int:
             f"shelf: catalog error ({db}): {e}; check the file and its permissions", file=sys.stderr
         )
         return EXIT_FATAL
+    except BaseException as e:  # --fail-after's injected crash (tests only)
+        if type(e).__name__ != "InjectedCrash":
+            raise
+        print(f"shelf: {e} (--fail-after)", file=sys.stderr)
+        return 99

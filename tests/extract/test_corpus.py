@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import signal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ import pytest
 
 from mediashelf.errors import MediaError
 from mediashelf.extract.audio import AudioInfo, read_audio
+from tests.extract.bounded import CorpusReads, read_bounded
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "real"
 
@@ -144,32 +144,11 @@ ACCEPTED: dict[tuple[str, str], str] = {
 }
 
 
-class _Hang(BaseException):
-    """Raised by the interval timer: a BaseException so no reader code can swallow it."""
-
-
-def _on_alarm(signum: int, frame: object) -> None:
-    raise _Hang
-
-
 Outcome = AudioInfo | MediaError
 
 
 def _read(path: Path) -> Outcome:
-    ext = path.suffix[1:].lower()
-    old = signal.signal(signal.SIGALRM, _on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, TIME_LIMIT)
-    try:
-        with path.open("rb") as f:
-            head = f.read(16384)
-            f.seek(0)
-            try:
-                return read_audio(f, os.fsencode(path), ext, head)
-            except MediaError as e:
-                return e
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+    return read_bounded(path, TIME_LIMIT, read_audio)
 
 
 def _corpus_files() -> Iterator[Path]:
@@ -178,32 +157,15 @@ def _corpus_files() -> Iterator[Path]:
             yield Path(dirpath) / name
 
 
-_cache: dict[str, Outcome] = {}
-
-
-def _outcome(rel: str) -> Outcome:
-    if rel not in _cache:
-        _cache[rel] = _read(CORPUS / rel)
-    return _cache[rel]
+READS = CorpusReads(CORPUS, TIME_LIMIT, _read, AudioInfo)
+_outcome = READS.outcome
 
 
 def test_every_file_reads_or_raises_a_media_error() -> None:
-    problems = []
-    for path in _corpus_files():
-        rel = str(path.relative_to(CORPUS))
-        try:
-            outcome = _outcome(rel)
-        except _Hang:
-            problems.append(f"{rel}: still running after {TIME_LIMIT} s")
-            continue
-        except Exception as e:  # the reader must never let these out
-            problems.append(f"{rel}: {type(e).__name__}: {e}")
-            continue
-        if isinstance(outcome, AudioInfo):
-            json.dumps(outcome.fields)
-            json.dumps(outcome.extra)
-        elif not outcome.message:
-            problems.append(f"{rel}: {type(outcome).__name__} without a message")
+    problems, infos = READS.robustness(_corpus_files())
+    for info in infos:
+        json.dumps(info.fields)
+        json.dumps(info.extra)
     assert not problems, "\n".join(problems)
 
 

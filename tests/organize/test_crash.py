@@ -192,7 +192,7 @@ def test_sigkill_at_a_random_moment(
         env=shelf.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
     )  # fmt: skip
     _wait_for_a_running_run(db, proc)
-    time.sleep(rng.uniform(0.0, 0.5) * full_run_seconds)
+    time.sleep(rng.uniform(0.0, 0.25) * full_run_seconds)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.communicate()
     r = subprocess.run(_shelf(shelf, db, "recover"), env=shelf.env, capture_output=True)

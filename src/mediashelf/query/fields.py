@@ -9,7 +9,6 @@ three agree on names and on what a value means.  The catalog columns come from
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -169,6 +168,8 @@ HAS: Final[dict[str, tuple[str, str]]] = {
 
 def suggest(name: str, known: list[str] | None = None) -> str:
     """' (did you mean x?)' for a misspelt field name, or a pointer to `shelf fields`."""
+    import difflib  # here: only a failing query needs it
+
     close = difflib.get_close_matches(name, known or list(FIELDS), n=3, cutoff=0.6)
     if close:
         return " (did you mean " + " or ".join(close) + "?)"

@@ -6,7 +6,6 @@ row being written.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import os
@@ -171,6 +170,8 @@ CSV_FIELDS: Final = (*COMMON_FIELDS, *AUDIO_FIELD_NAMES, *_VISUAL_NAMES)
 
 def write_csv(rows: Iterator[Row], out: IO[str], fields: Sequence[str] | None) -> int:
     """A header, then one row per item; cells as `show` writes them, lists joined by '; '."""
+    import csv
+
     names = list(fields or CSV_FIELDS)
     writer = csv.writer(out)
     writer.writerow(names)

@@ -90,11 +90,36 @@ def _read(fs: FileStat, timeout: float) -> Extracted:
                 if sniffed:  # only looked like audio: catalogue it as a plain file
                     return Extracted(fs, "other", None, {}, None, qh)
                 raise
-            extra = json.dumps(info.extra, ensure_ascii=False, default=str) if info.extra else None
-            if extra is not None and len(extra) > MAX_EXTRA_JSON:
-                extra = json.dumps({"_truncated": True, "_keys": sorted(info.extra)[:1000]})
-            return Extracted(fs, info.kind, info.format, info.fields, extra, qh)
+            if info.kind == "video":  # MP4/MOV/3GP, ASF or Ogg with a video stream
+                from mediashelf.extract.video import add_video_fields
+
+                video = add_video_fields(info, f, fs.path, ext, head)
+                extra = _extra_json(video.extra)
+                return Extracted(fs, video.kind, video.format, video.fields, extra, qh)
+            return Extracted(fs, info.kind, info.format, info.fields, _extra_json(info.extra), qh)
+        if kind == "video":
+            from mediashelf.extract.video import read_video
+
+            video = read_video(f, fs.path, ext, head)
+            extra = _extra_json(video.extra)
+            return Extracted(fs, video.kind, video.format, video.fields, extra, qh)
+        if kind == "image":
+            from mediashelf.extract.image import read_image
+
+            image = read_image(f, fs.path, ext, head, fs.mtime_ns)
+            extra = _extra_json(image.extra)
+            return Extracted(fs, image.kind, image.format, image.fields, extra, qh)
         return Extracted(fs, kind, ext or None, {}, None, qh)
+
+
+def _extra_json(extra: dict[str, object]) -> str | None:
+    """The extra tags of one file as JSON, capped at MAX_EXTRA_JSON."""
+    if not extra:
+        return None
+    text = json.dumps(extra, ensure_ascii=False, default=str)
+    if len(text) > MAX_EXTRA_JSON:
+        text = json.dumps({"_truncated": True, "_keys": sorted(extra)[:1000]})
+    return text
 
 
 def extract_one(fs: FileStat, timeout: float) -> Extracted:
@@ -239,8 +264,12 @@ class ExtractPool:
             return
         if not self._workers:
             from mediashelf.extract.audio_mutagen import preload
+            from mediashelf.extract.image import preload as preload_image
+            from mediashelf.extract.video import preload as preload_video
 
             preload()  # once here rather than in every worker
+            preload_image([fs.path for fs, _ in batch])  # Pillow, pillow-heif, numpy
+            preload_video([fs.path for fs, _ in batch])
             # Objects that exist now are never collected by the workers' GC, so its
             # passes do not copy the pages the workers share with this process.
             gc.freeze()

@@ -290,3 +290,18 @@ def test_fail_after_stops_the_command_and_the_next_command_recovers(
     catalog_agrees(shelf.db, lib, dest)
     history = [json.loads(x) for x in run(shelf, "history", "--json").splitlines()]
     assert [h["status"] for h in history] == ["done", "recovered"]
+
+
+def test_an_interrupted_undo_is_finished_by_the_next_undo(
+    shelf: Shelf, lib: Path, tmp_path: Path
+) -> None:
+    original = tree(lib)
+    dest = tmp_path / "tidy"
+    run(shelf, "organize", "--into", dest, "--yes")
+    r = shelf.run("undo", "--fail-after", "12")
+    assert r.returncode == 99
+    run(shelf, "undo")  # recovers the interrupted undo, then undoes the rest
+    assert tree(lib) == original
+    catalog_agrees(shelf.db, lib)
+    history = [json.loads(x) for x in run(shelf, "history", "--json").splitlines()]
+    assert [h["status"] for h in history] == ["done", "recovered", "done"]

@@ -100,7 +100,7 @@ def finish_run(catalog: Catalog, run_id: int, status: str, counts: dict[str, Any
             (status, time.time_ns(), json.dumps(counts), run_id),
         )
         undo_of = db.execute("SELECT undo_of FROM runs WHERE id = ?", (run_id,)).fetchone()[0]
-        if undo_of is not None and status in ("done", "recovered"):
+        if undo_of is not None and status == "done":  # a recovered undo may be partial
             db.execute("UPDATE runs SET undone_by = ? WHERE id = ?", (run_id, undo_of))
 
 

@@ -146,13 +146,20 @@ def _changed(op: OpRow) -> str | None:
     return None
 
 
-def undo_steps(ops: list[OpRow], force: bool) -> tuple[list[Step], list[str]]:
-    """The steps that reverse `ops` (done operations of a run), and what blocks them."""
+def undo_steps(
+    ops: list[OpRow], force: bool, already: frozenset[bytes] = frozenset()
+) -> tuple[list[Step], list[str]]:
+    """The steps that reverse `ops` (done operations of a run), and what blocks them.
+
+    `already`: destinations an earlier, interrupted undo of the same run reversed.
+    """
     reverse: list[Step] = []
     created: list[bytes] = []
     problems: list[str] = []
     vacated: set[bytes] = set()  # places an earlier reverse step frees
     for op in reversed(ops):
+        if op.dst in already:
+            continue
         label = os.fsdecode(op.dst)
         if op.action in ("move", "aside"):
             assert op.src is not None
@@ -187,7 +194,9 @@ def undo_steps(ops: list[OpRow], force: bool) -> tuple[list[Step], list[str]]:
             parent = os.path.dirname(parent)
         parents.extend(reversed(chain))
     steps = [Step("mkdir", None, d) for d in parents] + reverse
-    steps += [Step("rmdir", None, d) for d in sorted(created, key=len, reverse=True)]
+    steps += [
+        Step("rmdir", None, d) for d in sorted(created, key=len, reverse=True) if os.path.isdir(d)
+    ]
     return steps, problems
 
 
@@ -217,7 +226,15 @@ def undo(
         )
     if run.undone_by is not None:
         raise ConfigError(f"run {run.id} was already undone by run {run.undone_by}")
-    steps, problems = undo_steps(journal.ops_of(db, run.id, "done"), force)
+    already: set[bytes] = set()  # what an interrupted undo of this run already reversed
+    for earlier in journal.runs(db):
+        if earlier.undo_of == run.id:
+            for op in journal.ops_of(db, earlier.id, "done"):
+                if op.action == "move" and op.src is not None:
+                    already.add(op.src)
+                elif op.action == "remove":
+                    already.add(op.dst)
+    steps, problems = undo_steps(journal.ops_of(db, run.id, "done"), force, frozenset(already))
     if problems and not force:
         shown = "; ".join(problems[:5]) + (
             f"; and {len(problems) - 5} more" if len(problems) > 5 else ""

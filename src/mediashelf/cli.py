@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import sqlite3
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -164,6 +163,8 @@ def _find_albums(
 
 
 def _stats(args: argparse.Namespace) -> dict[str, object]:
+    import sqlite3
+
     from mediashelf import query
     from mediashelf.query.compile import QueryFunctions
     from mediashelf.stats import compute_stats

@@ -100,3 +100,31 @@ def test_context_functions_are_supplied_by_the_caller() -> None:
     values = {"album": "Greatest Hits"}
     got = tmpl.render(lambda n: values.get(n, ""), {"aunique": lambda *a: " [1999]"})
     assert got == "Greatest Hits [1999]"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "$albumartist/$album%aunique{}/%if{$multidisc,$disc-}$track $title",
+        "Compilations/$album/$track $title",
+        "%if{$x,a/b,c}/$title",
+        "$title",
+        "a/b/c/$title.x",
+    ],
+)
+def test_folder_and_name_parts_render_the_whole(text: str) -> None:
+    tmpl = parse(text)
+    values = {**VALUES, "x": "1", "multidisc": "1", "disc": "02"}
+
+    def get(name: str) -> str:
+        return values.get(name, "")
+
+    funcs = {"aunique": lambda *a: " [1999]"}
+    split = tmpl.split_folder()
+    if "/" not in text.replace("a/b,c", ""):
+        assert split is None
+        return
+    assert split is not None
+    folder, name = split
+    assert "/" not in name.render(get, funcs)
+    assert folder.render(get, funcs) + "/" + name.render(get, funcs) == tmpl.render(get, funcs)

@@ -152,6 +152,13 @@ class _Planner:
         self.missing_dirs: set[bytes] = set()  # folders found not to exist yet
         self._cleaned: dict[str, str] = {}
         self._folders: dict[str, bytes] = {}
+        self._folder_texts: dict[tuple[Any, ...], str] = {}
+        self._splits: dict[int, tuple[tmpl.Template, tmpl.Template, tuple[str, ...]]] = {}
+        for _, t in self.templates:
+            parts = t.split_folder()
+            key_columns = _key_columns(parts[0]) if parts is not None else None
+            if parts is not None and key_columns is not None:
+                self._splits[id(t)] = (*parts, key_columns)
 
     def _clean(self, text: str) -> str:
         from mediashelf.organize.sanitize import sanitize_value
@@ -193,7 +200,18 @@ class _Planner:
         from mediashelf.organize.sanitize import build_destination, sanitize_component
 
         values = item_values(row, self._clean)
-        rendered = template.render(values, {"aunique": self.aunique.function(row)})
+        funcs = {"aunique": self.aunique.function(row)}
+        split = self._splits.get(id(template))
+        if split is None:
+            rendered = template.render(values, funcs)
+        else:
+            # the folder part depends on album-level values only: rendered once per album
+            folder_part, name_part, key_columns = split
+            key = (id(template), *(row.get(c) for c in key_columns))
+            folder_text = self._folder_texts.get(key)
+            if folder_text is None:
+                folder_text = self._folder_texts[key] = folder_part.render(values, funcs)
+            rendered = folder_text + "/" + name_part.render(values, funcs)
         ext = row["ext"] or ""
         # The folder part repeats for every track of an album: it is built (sanitised,
         # checked to be inside DEST) once, and only the file name is done per item.
@@ -428,6 +446,37 @@ class _Planner:
                 break
             waiting = rest
         self.plan.ops = done
+
+
+#: the catalog columns a template field is computed from (organize's own fields too)
+_FIELD_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
+    "year": ("kind", "taken", "mtime_ns", "date", "year"),
+    "month": ("kind", "taken", "mtime_ns", "date"),
+    "day": ("kind", "taken", "mtime_ns", "date"),
+    "albumartist": ("albumartist", "compilation", "artist"),
+    "title": ("title", "path"),
+    "stem": ("path",),
+    "filename": ("path",),
+    "multidisc": ("disc", "disctotal"),
+    "added": ("added_ns",),
+    "mtime": ("mtime_ns",),
+    "failed": ("error",),
+}
+
+
+def _key_columns(part: tmpl.Template) -> tuple[str, ...] | None:
+    """Every column the rendering of `part` depends on (a memo key for it), or None
+    when that is not known in advance (%aunique with fields of its own)."""
+    from mediashelf.organize.values import AUNIQUE_INPUTS
+
+    if "aunique" in part.calls and "%aunique{}" not in part.source.replace(" [folder]", ""):
+        return None
+    cols: set[str] = set()
+    for name in part.fields:
+        cols.update(_FIELD_COLUMNS.get(name, (name,)))
+    if "aunique" in part.calls:
+        cols.update(AUNIQUE_INPUTS)
+    return tuple(sorted(cols))
 
 
 def make_plan(db: sqlite3.Connection, req: Request, settings: OrganizeSettings) -> Plan:

@@ -234,6 +234,36 @@ class Template:
         found.discard("")
         return found
 
+    @property
+    def calls(self) -> set[str]:
+        """Every function the template calls."""
+        found: set[str] = set()
+
+        def walk(nodes: Sequence[Node]) -> None:
+            for n in nodes:
+                if isinstance(n, Call):
+                    found.add(n.name)
+                    for a in n.args:
+                        walk(a)
+
+        walk(self.nodes)
+        return found
+
+    def split_folder(self) -> tuple[Template, Template] | None:
+        """(folder part, file part), split at the last `/` outside any function call;
+        None when there is none.  Rendering both and joining them with `/` is the same
+        as rendering the whole."""
+        for i in range(len(self.nodes) - 1, -1, -1):
+            node = self.nodes[i]
+            if isinstance(node, Text) and "/" in node.text:
+                head, _, tail = node.text.rpartition("/")
+                folder = (*self.nodes[:i], *([Text(head)] if head else []))
+                name = (*([Text(tail)] if tail else []), *self.nodes[i + 1 :])
+                return Template(self.source + " [folder]", folder), Template(
+                    self.source + " [name]", name
+                )
+        return None
+
     def render(self, values: Values, extra: Mapping[str, Function] | None = None) -> str:
         return _render(self.nodes, values, extra or {})
 

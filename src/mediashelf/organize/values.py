@@ -85,7 +85,7 @@ def item_values(row: Mapping[str, Any], clean: Callable[[str], str]) -> Callable
 
 
 #: the fields the default %aunique{} reads
-_AUNIQUE_INPUTS: Final = (
+AUNIQUE_INPUTS: Final = (
     "album", "albumartist", "artist", "compilation", "year", "label", "catalognumber", "mb_albumid",
 )  # fmt: skip
 
@@ -134,7 +134,7 @@ class AlbumUnique:
     def function(self, row: Mapping[str, Any]) -> Callable[..., str]:
         def aunique(keys: str = "", disam: str = "", brackets: str = "[]") -> str:
             # every track of an album asks the same question: answer it once
-            memo_key = (keys, disam, brackets, *(row.get(f) for f in _AUNIQUE_INPUTS))
+            memo_key = (keys, disam, brackets, *(row.get(f) for f in AUNIQUE_INPUTS))
             if keys or disam:
                 memo_key += tuple(row.get(f) for f in (*keys.split(), *disam.split()))
             hit = self._memo.get(memo_key)

@@ -276,6 +276,7 @@ def cmd_organize(args: argparse.Namespace) -> int:
         on_conflict=args.on_conflict,
         skip_identical=args.skip_identical,
         template=args.template,
+        preset=args.preset,
         sidecars=not args.no_sidecars,
     )
     catalog = _locked(args) if not args.dry_run else _open(settings)
@@ -689,6 +690,12 @@ examples:
         help="leave files whose destination has the same bytes",
     )
     o.add_argument("--template", "-t", metavar="TEMPLATE", help="one template for every file")
+    o.add_argument(
+        "--preset",
+        choices=["default", "ai-dated", "photos-by-date"],
+        help="a built-in template set: ai-dated is DAY/project/source/ "
+        "($year-$month-$day/$folder/$ai_tool/$stem) as AI-image organizers lay files out",
+    )
     o.add_argument("--no-prune", action="store_true", help="keep emptied source folders")
     o.add_argument(
         "--no-sidecars", action="store_true", help="leave covers, .cue, .log ... where they are"

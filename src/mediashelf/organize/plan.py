@@ -36,6 +36,20 @@ DEFAULT_TEMPLATES: Final = (
     ("kind:image", "Photos/$year/$year-$month-$day/$stem"),
     ("kind:video", "Videos/$year/$year-$month-$day/$stem"),
 )
+#: named template sets for `--preset`
+PRESETS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
+    "default": DEFAULT_TEMPLATES,
+    # the layout AI-image organizers use: day / project / source
+    "ai-dated": (
+        ("kind:image has:ai", "$year-$month-$day/$folder/$ai_tool/$stem"),
+        ("kind:image", "$year-$month-$day/$folder/camera/$stem"),
+        ("kind:video", "$year-$month-$day/$folder/video/$stem"),
+    ),
+    "photos-by-date": (
+        ("kind:image", "$year/$year-$month-$day/$stem"),
+        ("kind:video", "$year/$year-$month-$day/$stem"),
+    ),
+}
 #: the folder, inside DEST, where files replaced by `--on-conflict replace` are kept
 REPLACED_DIR: Final = b".mediashelf-replaced"
 #: extensions of the sidecars a photo or video keeps beside it, after its own name
@@ -98,6 +112,7 @@ class Request:
     on_conflict: Strategy = "skip"
     skip_identical: bool = False
     template: str | None = None  # overrides the template set
+    preset: str | None = None  # a named template set instead of the settings' one
     sidecars: bool = True
 
 
@@ -134,7 +149,11 @@ class _Planner:
         )
         self.normalization = settings.normalization
         pairs = (
-            [("", req.template)] if req.template else list(settings.templates or DEFAULT_TEMPLATES)
+            [("", req.template)]
+            if req.template
+            else list(PRESETS[req.preset])
+            if req.preset
+            else list(settings.templates or DEFAULT_TEMPLATES)
         )
         self.templates = []
         for query_text, text in pairs:
@@ -482,6 +501,8 @@ def _key_columns(part: tmpl.Template) -> tuple[str, ...] | None:
 def make_plan(db: sqlite3.Connection, req: Request, settings: OrganizeSettings) -> Plan:
     if req.mode not in MODES:
         raise ConfigError(f"--mode must be one of {', '.join(MODES)}")
+    if req.preset is not None and req.preset not in PRESETS:
+        raise ConfigError(f"--preset must be one of {', '.join(PRESETS)}")
     if req.on_conflict not in STRATEGIES:
         raise ConfigError(f"--on-conflict must be one of {', '.join(STRATEGIES)}")
     if not os.path.isabs(req.dest):

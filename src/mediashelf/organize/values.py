@@ -27,6 +27,7 @@ EXTRA_FIELDS: Final = {
     "month": "two-digit month (of `taken` for photos and videos, else of the release date)",
     "day": "two-digit day",
     "stem": "the file name without its extension",
+    "folder": "the name of the folder the file is in now (an AI tool's project folder)",
 }
 ORGANIZE_FIELDS: Final = TEMPLATE_FIELDS | frozenset(EXTRA_FIELDS)
 #: the catalog columns planning reads besides those the templates name
@@ -67,6 +68,8 @@ def item_values(row: Mapping[str, Any], clean: Callable[[str], str]) -> Callable
             return {"year": year, "month": month, "day": day}[name]
         if name == "stem":
             return _stem(row)
+        if name == "folder":
+            return os.fsdecode(os.path.basename(os.path.dirname(row["path"])))
         if name == "albumartist":
             return shown("albumartist") or (
                 "Various Artists" if row.get("compilation") else shown("artist")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -504,6 +505,47 @@ def cmd_prune(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_dupes(args: argparse.Namespace) -> int:
+    from mediashelf import query
+    from mediashelf.dupes import Mode, Options, find_dupes
+    from mediashelf.dupes import report as dupes_report
+    from mediashelf.report import make_progress
+
+    mode: Mode = "audio" if args.audio else "similar" if args.similar else "exact"
+    if mode != "similar" and (
+        args.duration_tolerance is not None or args.phash_distance is not None
+    ):
+        raise ConfigError("--duration-tolerance and --phash-distance apply to --similar")
+    if args.duration_tolerance is not None and not args.duration_tolerance >= 0:
+        raise ConfigError("--duration-tolerance must be 0 or more seconds")
+    if args.phash_distance is not None and not 0 <= args.phash_distance <= 63:
+        raise ConfigError("--phash-distance must be between 0 and 63")
+    if args.jobs is not None and args.jobs < 1:
+        raise ConfigError("--jobs must be 1 or more")
+    options = Options(mode=mode, jobs=args.jobs)
+    if args.duration_tolerance is not None:
+        options = dataclasses.replace(options, duration_tolerance=args.duration_tolerance)
+    if args.phash_distance is not None:
+        options = dataclasses.replace(options, phash_distance=args.phash_distance)
+    compiled = query.build(args.query)
+    catalog = _open(_settings(args))
+    try:
+        progress = make_progress(args.json, args.quiet)
+        try:
+            result = find_dupes(catalog, compiled, options, progress)
+        finally:
+            progress.close()
+    finally:
+        catalog.close()
+    if args.json:
+        dupes_report.write_json(result, sys.stdout)
+    else:
+        dupes_report.write_text(result, sys.stdout)
+    for f in result.failures:
+        print(f"shelf: {f.kind}: {os.fsdecode(f.path)}: {f.message}", file=sys.stderr)
+    return 1 if result.failures else EXIT_OK
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from mediashelf.bench import bench_main
 
@@ -773,6 +815,55 @@ examples:
     )
     pr.add_argument("--wait", type=float, default=0.0, metavar="SECONDS")
     pr.set_defaults(func=cmd_prune)
+
+    du = sub.add_parser(
+        "dupes",
+        parents=[common],
+        help="find duplicate files",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Find groups of duplicates among the catalogued files that match QUERY, "
+        "with the copy to keep first and the space the others take. Files are hashed only "
+        "when the catalog cannot settle it; hashes are kept in the catalog until the file "
+        "changes. Nothing is changed on disk.",
+        epilog="""modes:
+  --exact      byte-identical files (the default)
+  --audio      the same audio stream with different tags (MP3, FLAC, MP4, Ogg, WAV ...)
+  --similar    the same recording in other formats or bitrates: (album artist or artist,
+               title) and duration within --duration-tolerance, or the same MusicBrainz
+               recording id; images whose perceptual hashes are within --phash-distance
+hard links to one file are shown as one file and never counted as reclaimable.
+examples:
+  shelf dupes
+  shelf dupes --audio kind:audio path:~/Music
+  shelf dupes --similar --duration-tolerance 3 --json""",
+    )
+    du.add_argument("query", nargs="*", metavar="QUERY", help="only items matching the query")
+    dmodes = du.add_mutually_exclusive_group()
+    dmodes.add_argument("--exact", action="store_true", help="byte-identical files (default)")
+    dmodes.add_argument("--audio", action="store_true", help="the same audio, other tags")
+    dmodes.add_argument(
+        "--similar", action="store_true", help="the same recording in other formats; images"
+    )
+    du.add_argument("--json", action="store_true", help="one JSON object per group")
+    du.add_argument(
+        "--duration-tolerance",
+        type=float,
+        default=None,
+        metavar="S",
+        help="--similar: seconds two durations may differ by (default: 2)",
+    )
+    du.add_argument(
+        "--phash-distance",
+        type=int,
+        default=None,
+        metavar="N",
+        help="--similar: most bits two image hashes may differ by (default: 6)",
+    )
+    du.add_argument(
+        "--jobs", "-j", type=int, metavar="N", help="hashing threads (default: 2 per core, up to 8)"
+    )
+    du.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    du.set_defaults(func=cmd_dupes)
 
     b = sub.add_parser(
         "bench",

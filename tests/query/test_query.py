@@ -295,7 +295,7 @@ def plan(lib: tuple[Path, sqlite3.Connection, dict[bytes, str]], *args: str) -> 
         (["path:music"], "INDEX items_path"),
         (["taken:2023"], "INDEX items_taken (taken>? AND taken<?)"),
         (["ai_tool:comfyui"], "INDEX items_ai_tool (ai_tool=?)"),
-        (["size:10M.."], "INDEX items_size (size>?)"),
+        (["size:10M.."], "INDEX items_dupes (size>?)"),
         ([], "COVERING INDEX items_path"),
         (["missing:true"], "INDEX items_missing"),
     ],

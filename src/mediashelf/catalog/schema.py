@@ -172,12 +172,42 @@ CREATE INDEX ops_open ON ops(run_id) WHERE state = 'intended';
     )
 
 
+def _m0005_hashes(db: sqlite3.Connection) -> None:
+    """Content hashes for `shelf dupes`, each with the fingerprint of the file it was taken of.
+
+    A hash whose (size, mtime_ns, dev, ino) no longer equals its item's is stale: it is
+    ignored, and replaced when the file is hashed again.  Plus an index covering what
+    the first stages of duplicate finding read from `items`.
+    """
+    _run_script(
+        db,
+        """
+CREATE TABLE hashes (
+    item_id INTEGER NOT NULL,
+    kind TEXT NOT NULL,      -- full (every byte) | audio (the audio payload, tags left out)
+    value BLOB NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    dev INTEGER NOT NULL,
+    ino INTEGER NOT NULL,
+    PRIMARY KEY (item_id, kind)
+) WITHOUT ROWID;
+-- covers the first stage of `shelf dupes` (sizes, quick hashes, fingerprints): a
+-- scan of this index instead of the whole items table
+CREATE INDEX items_dupes ON items(size, quick_hash, dev, ino, mtime_ns);
+-- it leads with size, so it serves every query the size index served
+DROP INDEX items_size;
+""",
+    )
+
+
 #: (name, function) in application order.  Append only.
 MIGRATIONS: tuple[tuple[str, Callable[[sqlite3.Connection], None]], ...] = (
     ("0001_initial", _m0001_initial),
     ("0002_failed_items_index", _m0002_failed_items_index),
     ("0003_visual_fields", _m0003_visual_fields),
     ("0004_journal", _m0004_journal),
+    ("0005_hashes", _m0005_hashes),
 )
 
 

@@ -1,0 +1,60 @@
+"""`shelf dupes` output: a text table, or one JSON object per group."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, TextIO
+
+from mediashelf.dupes import Group, Result
+from mediashelf.query.output import dumps
+from mediashelf.report import human_bytes
+
+
+def _p(path: bytes) -> str:
+    return os.fsdecode(path)
+
+
+def group_object(group: Group) -> dict[str, Any]:
+    """`{kind, reclaimable, files: [{path, size, keep}]}`; hard links as `links` of a file."""
+    files: list[dict[str, Any]] = []
+    for m in group.members:
+        obj: dict[str, Any] = {"path": _p(m.path), "size": m.size, "keep": m.keep}
+        if m.links:
+            obj["links"] = [_p(link) for link in m.links]
+        files.append(obj)
+    return {"kind": group.kind, "reclaimable": group.reclaimable, "files": files}
+
+
+def write_json(result: Result, out: TextIO) -> None:
+    for group in result.groups:
+        out.write(dumps(group_object(group)) + "\n")
+
+
+def write_text(result: Result, out: TextIO) -> None:
+    """One block per group: a heading, then `keep`, size and path of each file."""
+    for group in result.groups:
+        n = len(group.members)
+        out.write(
+            f"{group.kind}: {n} files, {human_bytes(group.size)}, "
+            f"reclaimable {human_bytes(group.reclaimable)}\n"
+        )
+        width = max(len(human_bytes(m.size)) for m in group.members)
+        for m in group.members:
+            mark = "keep" if m.keep else "    "
+            out.write(f"  {mark}  {human_bytes(m.size):>{width}}  {_p(m.path)}\n")
+            for link in m.links:
+                out.write(f"  {'':4}  {'':>{width}}  = {_p(link)} (hard link, same file)\n")
+        out.write("\n")
+    files = sum(len(g.members) for g in result.groups)
+    out.write(
+        f"{len(result.groups):,} group{'s' if len(result.groups) != 1 else ''}, "
+        f"{files:,} files, {human_bytes(result.reclaimable)} reclaimable\n"
+    )
+
+
+def describe_costs(result: Result) -> str:
+    """One line on what the run read: hashes taken from the catalog and files hashed."""
+    s = result.stats
+    cached = sum(s.cached.values())
+    hashed = sum(s.hashed.values())
+    return f"{hashed:,} files hashed ({human_bytes(s.bytes_read)} read), {cached:,} hashes cached"

@@ -203,9 +203,24 @@ def test_similar_images(tmp_path: Path) -> None:
     write(root / "other.png", png_image(blocks(4)))
     db = tmp_path / "cat.db"
     scan(db, root)
+    import sqlite3
+
+    def phashes() -> dict[str, str | None]:
+        con = sqlite3.connect(db)
+        try:
+            rows = con.execute("SELECT path, phash FROM items WHERE kind = 'image'").fetchall()
+        finally:
+            con.close()
+        return {os.path.basename(os.fsdecode(p)): h for p, h in rows}
+
+    # the scan hashes JPEGs (a reduced decode); PNGs wait for the first --similar run
+    before = phashes()
+    assert before["photo.png"] is None and before["photo.jpg"] is not None
     result = run(db, mode="similar")
     assert groups_of(result, root) == {("image", frozenset({"photo.png", "resized/photo.jpg"}))}
     assert result.groups[0].members[0].path.endswith(b"photo.png")  # more pixels
+    after = phashes()
+    assert after["photo.png"] and len(after["photo.png"] or "") == 16  # kept for next time
 
 
 # -- the command line --------------------------------------------------------------------------

@@ -124,9 +124,56 @@ def _neighbours(radius: int) -> list[int]:
     return masks
 
 
+def fill_phashes(db: sqlite3.Connection, where: str, params: list[Any], jobs: int = 2) -> int:
+    """Compute the perceptual hashes the scan left for later (PNG, WebP …) and store them.
+
+    A hash is stored only if the file still has the size and mtime the catalog has, so
+    it belongs to that file; a changed file is re-read by the next scan, which clears
+    it.  '' marks an image that cannot be hashed, so it is not tried again.
+    """
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    from mediashelf.extract.image import PHASH_MAX_PIXELS
+    from mediashelf.extract.image_phash import phash_path
+
+    rows = db.execute(
+        "SELECT id, path, size, mtime_ns FROM items WHERE kind = 'image' AND phash IS NULL "
+        f"AND error IS NULL AND missing = 0 AND size > 0 AND {where}",
+        params,
+    ).fetchall()
+    if not rows:
+        return 0
+
+    def one(row: tuple[int, bytes, int, int]) -> tuple[int, str, int, int] | None:
+        rid, path, size, mtime_ns = row
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        if (st.st_size, st.st_mtime_ns) != (size, mtime_ns):
+            return None  # changed since the scan: its hash would not be this row's
+        return rid, phash_path(path, PHASH_MAX_PIXELS), size, mtime_ns
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        done = [r for r in pool.map(one, rows) if r is not None]
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        db.executemany(
+            "UPDATE items SET phash = ? WHERE id = ? AND size = ? AND mtime_ns = ?",
+            [(value, rid, size, mtime_ns) for rid, value, size, mtime_ns in done],
+        )
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    return len(done)
+
+
 def image_clusters(
     db: sqlite3.Connection, where: str, params: list[Any], distance: int
 ) -> list[list[Entry]]:
+    fill_phashes(db, where, params)
     sql = f"SELECT {_COLUMNS}, phash FROM items WHERE phash IS NOT NULL AND size > 0 AND {where}"
     entries: dict[int, Entry] = {}
     hashes: list[tuple[int, int]] = []

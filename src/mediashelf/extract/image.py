@@ -40,6 +40,9 @@ from mediashelf.extract.registry import IMAGE_EXTENSIONS, extension
 
 #: images with more pixels than this (after a reduced JPEG decode) are not hashed
 PHASH_MAX_PIXELS: Final = 50_000_000
+#: formats hashed while scanning: cheap (a 1/8 JPEG decode, an EXIF preview, HEIF's
+#: embedded thumbnail); the others are hashed by `shelf dupes --similar`
+HASH_AT_SCAN: Final = frozenset(("JPEG", "MPO", "HEIF"))
 #: text chunks kept in extra when no AI tool read them: this many, each cut to this length
 MAX_TEXT_EXTRA: Final = 2048
 MAX_TEXTS_EXTRA: Final = 50
@@ -308,6 +311,12 @@ def _hash(
     warn: list[str],
     orientation: int | None,
 ) -> None:
+    if img.format not in HASH_AT_SCAN:
+        # A PNG or WebP has no reduced decode: hashing it means decoding every pixel,
+        # which measured at 70% of a scan's CPU on a mixed folder.  `shelf dupes
+        # --similar` computes it when it is needed (image_phash.phash_path).
+        extra["phash_source"] = "deferred"
+        return
     scale = 8 if img.format in ("JPEG", "MPO") else 1  # the reduced decode of a JPEG
     if img.size[0] * img.size[1] // (scale * scale) > PHASH_MAX_PIXELS:
         warn.append(f"perceptual hash skipped: over {PHASH_MAX_PIXELS} pixels")

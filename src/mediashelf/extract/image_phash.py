@@ -120,3 +120,25 @@ def phash(img: Any, orientation: int | None) -> str:
     for op in _TRANSPOSE.get(orientation or 1, ()):
         small = small.transpose(op)
     return hash_grey(small)
+
+
+def phash_path(path: bytes, max_pixels: int) -> str:
+    """The perceptual hash of an image file, as displayed (its EXIF orientation applied);
+    '' when it cannot be computed (unreadable, not an image, over `max_pixels`)."""
+    import warnings
+
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(path) as img:
+                if img.size[0] * img.size[1] > max_pixels:
+                    return ""
+                try:
+                    orientation = int(img.getexif().get(0x0112) or 1)
+                except (OSError, ValueError, TypeError, SyntaxError):
+                    orientation = 1
+                return phash(img, orientation)
+    except (OSError, ValueError, SyntaxError, MemoryError, Image.DecompressionBombError):
+        return ""

@@ -20,6 +20,7 @@ from mediashelf.errors import EXIT_FATAL, EXIT_OK, EXIT_USAGE, ConfigError, Shel
 if TYPE_CHECKING:
     from mediashelf.catalog import Catalog
     from mediashelf.config import Settings
+    from mediashelf.dupes import Result as DupesResult
     from mediashelf.query import Compiled, Sort
 
 
@@ -522,19 +523,22 @@ def cmd_dupes(args: argparse.Namespace) -> int:
         raise ConfigError("--phash-distance must be between 0 and 63")
     if args.jobs is not None and args.jobs < 1:
         raise ConfigError("--jobs must be 1 or more")
+    _check_resolve_args(args, mode)
     options = Options(mode=mode, jobs=args.jobs)
     if args.duration_tolerance is not None:
         options = dataclasses.replace(options, duration_tolerance=args.duration_tolerance)
     if args.phash_distance is not None:
         options = dataclasses.replace(options, phash_distance=args.phash_distance)
     compiled = query.build(args.query)
-    catalog = _open(_settings(args))
+    catalog = _locked(args) if args.apply else _open(_settings(args))
     try:
         progress = make_progress(args.json, args.quiet)
         try:
             result = find_dupes(catalog, compiled, options, progress)
         finally:
             progress.close()
+        if args.resolve:
+            return _resolve(args, catalog, result)
     finally:
         catalog.close()
     if args.json:
@@ -544,6 +548,63 @@ def cmd_dupes(args: argparse.Namespace) -> int:
     for f in result.failures:
         print(f"shelf: {f.kind}: {os.fsdecode(f.path)}: {f.message}", file=sys.stderr)
     return 1 if result.failures else EXIT_OK
+
+
+def _check_resolve_args(args: argparse.Namespace, mode: str) -> None:
+    from mediashelf.dupes.resolve import check_keep
+
+    if not args.resolve:
+        used = [f for f in ("keep", "action", "to") if getattr(args, f) is not None]
+        used += [f for f in ("apply", "yes") if getattr(args, f)]
+        if used:
+            raise ConfigError(f"--{used[0]} goes with --resolve")
+        return
+    if mode != "exact":
+        raise ConfigError("--resolve works on byte-identical files only (--exact)")
+    if args.action is None:
+        raise ConfigError("--resolve needs --action trash|move-to|hardlink|delete")
+    if (args.action == "move-to") != (args.to is not None):
+        raise ConfigError("--action move-to needs --to DIR, and --to goes with move-to only")
+    if args.to is not None and os.path.exists(args.to) and not os.path.isdir(args.to):
+        raise ConfigError(f"--to {args.to!r} is a file, not a folder")
+    if args.action == "delete" and args.apply and not args.yes:
+        raise ConfigError("--action delete cannot be undone: add --yes to delete")
+    args.keep = check_keep(args.keep or "best")
+
+
+def _resolve(args: argparse.Namespace, catalog: Catalog, result: DupesResult) -> int:
+    """`shelf dupes --resolve`: the plan (a dry run), or with --apply the run."""
+    from mediashelf.dupes import resolve as resolution
+    from mediashelf.organize.report import print_outcome
+    from mediashelf.report import make_progress
+
+    for f in result.failures:
+        print(f"shelf: {f.kind}: {os.fsdecode(f.path)}: {f.message}", file=sys.stderr)
+    to = _abs(args.to) if args.to is not None else None
+    res = resolution.plan(catalog.db, result.groups, args.keep, args.action, to)
+    problems = 1 if result.failures else EXIT_OK
+    if not args.apply or not res.ops:
+        resolution.print_plan(res, sys.stdout, json_mode=args.json)
+        return problems
+    n = len(res.ops)
+    verb = {"move-to": "Move", "hardlink": "Hard-link", "delete": "Delete"}.get(
+        args.action, "Trash"
+    )
+    if not _confirm(f"{verb} {n:,} duplicate files?", args.yes, n):
+        print("shelf: nothing done", file=sys.stderr)
+        return EXIT_OK
+    progress = make_progress(args.json, args.quiet)
+    progress.found(len(res.steps), 0)
+    try:
+        outcome = resolution.execute(
+            catalog, res, _command_line(), progress=progress, fail_after=args.fail_after
+        )
+    finally:
+        progress.close()
+    print_outcome(outcome, None, sys.stdout, json_mode=args.json)
+    if outcome.status == "interrupted":
+        return 130
+    return 1 if outcome.failures or problems else EXIT_OK
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -824,7 +885,7 @@ examples:
         description="Find groups of duplicates among the catalogued files that match QUERY, "
         "with the copy to keep first and the space the others take. Files are hashed only "
         "when the catalog cannot settle it; hashes are kept in the catalog until the file "
-        "changes. Nothing is changed on disk.",
+        "changes. Nothing is changed on disk, but by --resolve --apply.",
         epilog="""modes:
   --exact      byte-identical files (the default)
   --audio      the same audio stream with different tags (MP3, FLAC, MP4, Ogg, WAV ...)
@@ -835,7 +896,10 @@ hard links to one file are shown as one file and never counted as reclaimable.
 examples:
   shelf dupes
   shelf dupes --audio kind:audio path:~/Music
-  shelf dupes --similar --duration-tolerance 3 --json""",
+  shelf dupes --similar --duration-tolerance 3 --json
+  shelf dupes --resolve --keep path:~/Music --action trash          (the plan)
+  shelf dupes --resolve --action move-to --to ~/dupes --apply
+  shelf dupes --resolve --keep oldest --action hardlink --apply""",
     )
     du.add_argument("query", nargs="*", metavar="QUERY", help="only items matching the query")
     dmodes = du.add_mutually_exclusive_group()
@@ -863,6 +927,30 @@ examples:
         "--jobs", "-j", type=int, metavar="N", help="hashing threads (default: 2 per core, up to 8)"
     )
     du.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    res = du.add_argument_group("resolving (--exact groups; a dry run unless --apply)")
+    res.add_argument(
+        "--resolve", action="store_true", help="keep one file of each group, act on the others"
+    )
+    res.add_argument(
+        "--keep",
+        metavar="RULE",
+        default=None,
+        help="the file to keep: best (default), first (by path), newest, oldest, "
+        "path:PREFIX (the one under PREFIX, else best)",
+    )
+    res.add_argument(
+        "--action",
+        choices=["trash", "move-to", "hardlink", "delete"],
+        default=None,
+        help="what to do with the others: trash (the freedesktop.org trash), move-to "
+        "(--to DIR), hardlink (replace by a hard link to the file kept), delete (needs --yes; "
+        "cannot be undone)",
+    )
+    res.add_argument("--to", metavar="DIR", default=None, help="--action move-to: where to")
+    res.add_argument("--apply", action="store_true", help="do it (journaled: `shelf undo`)")
+    res.add_argument("--yes", "-y", action="store_true", help="do not ask; needed by delete")
+    res.add_argument("--wait", type=float, default=0.0, metavar="SECONDS", help=argparse.SUPPRESS)
+    res.add_argument("--fail-after", type=int, default=None, help=argparse.SUPPRESS)
     du.set_defaults(func=cmd_dupes)
 
     b = sub.add_parser(

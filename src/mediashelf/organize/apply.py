@@ -148,7 +148,25 @@ def catalog_done(
             ],
         )
     db.executemany(
-        "DELETE FROM items WHERE path = ?", [(s.dst,) for s, _ in done if s.action == "remove"]
+        "DELETE FROM items WHERE path = ?",
+        [(s.dst,) for s, _ in done if s.action in ("remove", "delete")],
+    )
+    # resolving duplicates: a trashed file's row stays, missing, until it is put back
+    db.executemany(
+        "UPDATE items SET missing = 1, updated_ns = ? WHERE path = ?",
+        [(now, s.src) for s, _ in done if s.action == "trash"],
+    )
+    db.executemany(
+        "UPDATE items SET missing = 0, updated_ns = ? WHERE path = ?",
+        [(now, s.dst) for s, _ in done if s.action == "untrash"],
+    )
+    db.executemany(
+        "UPDATE items SET dev = ?, ino = ?, mtime_ns = ?, updated_ns = ? WHERE path = ?",
+        [
+            (a["dev"], a["ino"], a["mtime_ns"], now, s.dst)
+            for s, a in done
+            if s.action in ("link-over", "unshare") and a is not None
+        ],
     )
     db.executemany("UPDATE folders SET signature = NULL WHERE path = ?", [(f,) for f in touched])
 
@@ -183,8 +201,19 @@ def perform(step: Step, outcome: Outcome) -> None:
     elif a == "symlink":
         assert src is not None
         fileops.symlink(src, dst)
-    elif a == "remove":
+    elif a in ("remove", "delete"):
         os.unlink(dst)
+    elif a == "trash":
+        assert src is not None
+        fileops.trash(src, dst)
+    elif a == "untrash":
+        assert src is not None
+        fileops.untrash(src, dst)
+    elif a == "link-over":
+        assert src is not None
+        fileops.link_over(src, dst)
+    elif a == "unshare":
+        fileops.unshare(dst, step.mtime_ns)
     elif a == "mkdir":
         os.mkdir(dst)
     elif a == "rmdir":
@@ -206,11 +235,14 @@ def execute(
     prune_from: Callable[[], Sequence[bytes]] | None = None,
     stop_at: frozenset[bytes] = frozenset(),
     dest: bytes | None = None,
+    check: Callable[[Step], str | None] | None = None,
 ) -> Outcome:
     """Perform `steps` in order through the journal; then prune emptied folders.
 
     With `dest`, every path created is checked again, just before, to be inside it
     (the disk may have changed since the plan: a folder replaced by a symlink).
+    With `check`, each step is offered to it just before it is performed: a reason
+    returned skips the step (reported as a failure, the file left alone).
     """
     progress = progress or NullProgress()
     tick = _Steps(fail_after)
@@ -234,6 +266,13 @@ def execute(
                         results.append((op_id, step, "skipped", None, "interrupted"))
                         continue
                     tick()
+                    why = check(step) if check is not None else None
+                    if why is not None:
+                        results.append((op_id, step, "skipped", None, why))
+                        outcome.failures.append((step.src or step.dst, why))
+                        outcome.add("changed")
+                        progress.done(1)
+                        continue
                     try:
                         if dest is not None and _creates_inside(step, dest):
                             # the name itself is one sanitised component: its folder decides
@@ -269,7 +308,7 @@ def execute(
 
 def _creates_inside(step: Step, dest: bytes) -> bool:
     """Whether `step` creates something that must be inside DEST (not DEST's own folders)."""
-    if step.action in ("remove", "rmdir"):
+    if step.action in ("remove", "rmdir", "delete", "trash", "link-over", "unshare"):
         return False
     return not (step.dst == dest or dest.startswith(step.dst.rstrip(b"/") + b"/"))
 
@@ -327,7 +366,7 @@ def _prune(
 
 def plan_steps(plan: Plan) -> list[Step]:
     """The journal steps of a plan: folders first, then each file (its `aside` first)."""
-    steps = [Step("mkdir", None, d) for d in _missing_dirs(plan.dirs)]
+    steps = [Step("mkdir", None, d) for d in missing_dirs(plan.dirs)]
     for op in plan.ops:
         if op.aside is not None:
             steps.append(Step("aside", op.dst, op.aside, None, None, None))
@@ -335,7 +374,7 @@ def plan_steps(plan: Plan) -> list[Step]:
     return steps
 
 
-def _missing_dirs(dirs: Sequence[bytes]) -> list[bytes]:
+def missing_dirs(dirs: Sequence[bytes]) -> list[bytes]:
     """Every folder to create, parents before children."""
     out: list[bytes] = []
     seen: set[bytes] = set()

@@ -18,6 +18,7 @@ import errno
 import fcntl
 import os
 import shutil
+import time
 from typing import Final
 
 import xxhash
@@ -137,3 +138,89 @@ def link(src: bytes, dst: bytes) -> None:
 
 def symlink(src: bytes, dst: bytes) -> None:
     os.symlink(src, dst)
+
+
+# -- resolving duplicates ---------------------------------------------------------------------
+
+
+def trash_info(dst: bytes) -> bytes:
+    """The .trashinfo of a file trashed to `dst` (TRASH/files/NAME → TRASH/info/NAME.trashinfo)."""
+    files, name = os.path.split(dst)
+    return os.path.join(os.path.dirname(files), b"info", name + b".trashinfo")
+
+
+def trash(src: bytes, dst: bytes) -> None:
+    """Move `src` to `dst` (TRASH/files/NAME) the freedesktop.org way: the .trashinfo is
+    written first, exclusively (it reserves NAME), then the file is renamed (no-replace)."""
+    from urllib.parse import quote
+
+    info = trash_info(dst)
+    for folder in (os.path.dirname(os.path.dirname(dst)), os.path.dirname(dst)):
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+    os.makedirs(os.path.dirname(info), mode=0o700, exist_ok=True)
+    when = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime())
+    text = f"[Trash Info]\nPath={quote(os.path.abspath(src), safe='/')}\nDeletionDate={when}\n"
+    fd = os.open(info, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        rename_noreplace(src, dst)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(info)
+        raise
+    _fsync_dir(os.path.dirname(dst))
+
+
+def untrash(src: bytes, dst: bytes) -> None:
+    """Put a trashed file (`src`, TRASH/files/NAME) back at `dst`; drop its .trashinfo."""
+    rename_noreplace(src, dst)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(trash_info(src))
+
+
+def link_over(src: bytes, dst: bytes) -> None:
+    """Replace `dst` by a hard link to `src`: linked under a temporary name, then renamed
+    over it (atomic: `dst` is at every moment either the old file or the link)."""
+    tmp = tmp_name(dst)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(tmp)  # left by an earlier crash
+    os.link(src, tmp, follow_symlinks=False)
+    try:
+        os.rename(tmp, dst)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(os.path.dirname(dst))
+
+
+def unshare(dst: bytes, mtime_ns: int | None) -> None:
+    """Make `dst` (a hard link) an independent file with the same bytes: a verified copy
+    under its temporary name renamed over it; `mtime_ns` restores its modification time."""
+    tmp = tmp_name(dst)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(tmp)  # left by an earlier crash
+    h = xxhash.xxh3_128()
+    size = 0
+    try:
+        with open(dst, "rb") as fin, open(tmp, "xb") as fout:
+            while chunk := fin.read(_CHUNK):
+                h.update(chunk)
+                size += len(chunk)
+                fout.write(chunk)
+            fout.flush()
+            os.fsync(fout.fileno())
+        shutil.copymode(dst, tmp)
+        if _hash_file(tmp) != (size, h.digest()):
+            raise OSError(errno.EIO, "the copy does not match the source (size or hash)")
+        if mtime_ns is not None:
+            os.utime(tmp, ns=(mtime_ns, mtime_ns))
+        os.rename(tmp, dst)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(os.path.dirname(dst))

@@ -13,6 +13,7 @@ unexpected, the operation is reported and both files are left alone.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import filecmp
 import os
@@ -62,7 +63,7 @@ def _same(a: bytes, b: bytes) -> bool:
 
 def _settle(op: OpRow, rec: Recovered) -> str:
     """'done' or 'skipped' (not done) for one intended operation, from the disk."""
-    if op.action in ("move", "aside", "copy", "reflink"):
+    if op.action in ("move", "aside", "copy", "reflink", "link-over", "unshare"):
         tmp = fileops.tmp_name(op.dst)
         if os.path.lexists(tmp):
             with contextlib.suppress(OSError):
@@ -71,6 +72,28 @@ def _settle(op: OpRow, rec: Recovered) -> str:
     src, dst = op.src, op.dst
     has_dst = os.path.lexists(dst)
     has_src = src is not None and os.path.lexists(src)
+    if op.action in ("trash", "untrash"):
+        # the disk decides, as for a move; then a .trashinfo without its file goes
+        state = _settle(dataclasses.replace(op, action="move"), rec)
+        trashed = op.dst if op.action == "trash" else op.src
+        assert trashed is not None
+        info = fileops.trash_info(trashed)
+        if not os.path.lexists(trashed):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(info)
+        return state
+    if op.action == "link-over":
+        assert src is not None
+        try:
+            return "done" if os.path.samefile(src, dst) else "skipped"
+        except OSError:
+            return "skipped"
+    if op.action == "unshare":
+        assert src is not None
+        try:
+            return "skipped" if os.path.samefile(src, dst) else "done"
+        except OSError:
+            return "skipped"
     if op.action in ("move", "aside"):
         assert src is not None
         if has_dst and not has_src:
@@ -98,7 +121,7 @@ def _settle(op: OpRow, rec: Recovered) -> str:
         return "done" if same else "skipped"
     if op.action == "symlink":
         return "done" if os.path.islink(dst) and os.readlink(dst) == src else "skipped"
-    if op.action in ("remove", "rmdir"):
+    if op.action in ("remove", "rmdir", "delete"):
         return "done" if not has_dst else "skipped"
     if op.action == "mkdir":
         return "done" if os.path.isdir(dst) else "skipped"
@@ -161,17 +184,26 @@ def undo_steps(
         if op.dst in already:
             continue
         label = os.fsdecode(op.dst)
-        if op.action in ("move", "aside"):
+        if op.action in ("move", "aside", "trash"):
             assert op.src is not None
+            where = " (in the trash)" if op.action == "trash" else ""
             why = _changed(op)
             if why == "no longer there" or (why and not force):
-                problems.append(f"{label}: {why}")
+                problems.append(f"{label}: {why}{where}")
                 continue
             if os.path.lexists(op.src) and op.src not in vacated:
                 problems.append(f"{os.fsdecode(op.src)}: a file is now at the original place")
                 continue
-            reverse.append(Step("move", op.dst, op.src, op.size, op.mtime_ns, op.item_id))
+            back = "untrash" if op.action == "trash" else "move"
+            reverse.append(Step(back, op.dst, op.src, op.size, op.mtime_ns, op.item_id))
             vacated.add(op.dst)
+        elif op.action == "link-over":
+            why = _changed(op)
+            if why and not force:
+                problems.append(f"{label}: {why}")
+                continue
+            if why != "no longer there":
+                reverse.append(Step("unshare", op.src, op.dst, op.size, op.mtime_ns, op.item_id))
         elif op.action in ("copy", "reflink", "hardlink", "symlink"):
             why = _changed(op)
             if why == "no longer there":
@@ -185,7 +217,7 @@ def undo_steps(
             created.append(op.dst)
     parents: list[bytes] = []
     for step in reverse:
-        if step.action != "move":
+        if step.action not in ("move", "untrash"):
             continue
         parent = os.path.dirname(step.dst)
         chain = []
@@ -230,11 +262,12 @@ def undo(
     for earlier in journal.runs(db):
         if earlier.undo_of == run.id:
             for op in journal.ops_of(db, earlier.id, "done"):
-                if op.action == "move" and op.src is not None:
+                if op.action in ("move", "untrash") and op.src is not None:
                     already.add(op.src)
-                elif op.action == "remove":
+                elif op.action in ("remove", "unshare"):
                     already.add(op.dst)
-    steps, problems = undo_steps(journal.ops_of(db, run.id, "done"), force, frozenset(already))
+    done = journal.ops_of(db, run.id, "done")
+    steps, problems = undo_steps(done, force, frozenset(already))
     if problems and not force:
         shown = "; ".join(problems[:5]) + (
             f"; and {len(problems) - 5} more" if len(problems) > 5 else ""
@@ -249,5 +282,9 @@ def undo(
         f for f in outcome.failures if not f[1].startswith(os.strerror(errno.ENOTEMPTY))
     ]
     outcome.notes.extend(problems)
+    for op in done:
+        if op.action == "delete":  # the rest is undone; these are gone for good
+            outcome.failures.append((op.dst, f"deleted by run {run.id}: cannot be undone"))
+            outcome.add("not_undoable")
     journal.finish_run(catalog, new_id, outcome.status, outcome.counts)
     return outcome

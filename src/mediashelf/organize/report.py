@@ -107,7 +107,13 @@ def print_outcome(outcome: Outcome, plan: Plan | None, out: TextIO, *, json_mode
     if outcome.status == "interrupted":
         out.write("  interrupted: run the same command again to finish\n")
     else:
-        out.write(f"  `shelf undo {outcome.run_id}` reverses it\n")
+        if outcome.counts.get("delete"):
+            out.write(
+                f"  {outcome.counts['delete']:,} deleted files cannot come back; "
+                f"`shelf undo {outcome.run_id}` reverses the rest\n"
+            )
+        else:
+            out.write(f"  `shelf undo {outcome.run_id}` reverses it\n")
 
 
 def print_history(runs: Sequence[Run], out: TextIO, *, json_mode: bool) -> None:

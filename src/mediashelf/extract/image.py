@@ -311,8 +311,9 @@ def _hash(
     warn: list[str],
     orientation: int | None,
 ) -> None:
-    if img.format not in HASH_AT_SCAN:
-        # A PNG or WebP has no reduced decode: hashing it means decoding every pixel,
+    if img.format not in HASH_AT_SCAN or (img.format == "HEIF" and not img.info.get("thumbnails")):
+        # A PNG or WebP (or a HEIF without an embedded thumbnail) has no reduced decode:
+        # hashing it means decoding every pixel,
         # which measured at 70% of a scan's CPU on a mixed folder.  `shelf dupes
         # --similar` computes it when it is needed (image_phash.phash_path).
         extra["phash_source"] = "deferred"

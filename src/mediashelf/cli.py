@@ -559,8 +559,6 @@ def _check_resolve_args(args: argparse.Namespace, mode: str) -> None:
         if used:
             raise ConfigError(f"--{used[0]} goes with --resolve")
         return
-    if mode != "exact":
-        raise ConfigError("--resolve works on byte-identical files only (--exact)")
     if args.action is None:
         raise ConfigError("--resolve needs --action trash|move-to|hardlink|delete")
     if (args.action == "move-to") != (args.to is not None):

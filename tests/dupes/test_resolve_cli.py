@@ -45,3 +45,49 @@ def test_resolve_from_the_command_line(shelf: Shelf, tmp_path: Path) -> None:
     ]  # fmt: skip
     assert not list((env_trash / "info").glob("*.trashinfo"))
     assert all(os.path.getsize(lib / rel) == 50_000 for rel in ("b/song.bin", "c/song copy.bin"))
+
+
+def test_resolve_similar_and_audio_groups(shelf: Shelf, tmp_path: Path) -> None:
+    from tests.dupes.lib import audio_library
+
+    lib = tmp_path / "lib"
+    audio_library(lib)
+    shelf.scan(lib)
+    # the FLAC of a transcoded recording is kept; its lossy copies go to the trash
+    r = shelf.run(
+        "dupes",
+        "--similar",
+        "--resolve",
+        "--action",
+        "trash",
+        "--apply",
+        "--yes",
+        "path:" + str(lib / "transcode"),
+    )
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in (lib / "transcode").iterdir()) == ["tone.flac"]
+    # a link would change what a similar file holds: refused
+    r = shelf.run("dupes", "--similar", "--resolve", "--action", "hardlink")
+    assert r.returncode == 2 and b"byte-identical" in r.stderr
+    # re-tagged copies of the same audio: one of each stays
+    r = shelf.run(
+        "dupes",
+        "--audio",
+        "--resolve",
+        "--action",
+        "move-to",
+        "--to",
+        tmp_path / "aside",
+        "--apply",
+        "--yes",
+        "path:" + str(lib / "retag"),
+    )
+    assert r.returncode == 0, r.stderr
+    for fmt in ("mp3", "flac", "ogg", "m4a"):
+        assert len(list((lib / "retag" / fmt).iterdir())) == 1, fmt
+    assert len(list((tmp_path / "aside").rglob("*.*"))) == 4
+    r = shelf.run("undo")
+    assert r.returncode == 0, r.stderr
+    assert all(
+        len(list((lib / "retag" / fmt).iterdir())) == 2 for fmt in ("mp3", "flac", "ogg", "m4a")
+    )

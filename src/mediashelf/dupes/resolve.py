@@ -23,7 +23,7 @@ from typing import Final, TextIO
 
 from mediashelf.catalog.connect import Catalog
 from mediashelf.dupes import Group, Member
-from mediashelf.dupes.hashing import CHANGED_MESSAGE, Fingerprint, hash_file
+from mediashelf.dupes.hashing import CHANGED_MESSAGE, Fingerprint, HashKind, hash_file
 from mediashelf.errors import ConfigError, MediaError
 from mediashelf.organize import apply, journal
 from mediashelf.organize.journal import Step
@@ -62,6 +62,9 @@ class Target:
     keep: bytes
     keep_fingerprint: Fingerprint
     group_hash: bytes | None  # the full hash the catalog holds for the group, if any
+    #: what must still be equal just before acting: "full" (the bytes), "audio" (the
+    #: audio payload), "" (nothing beyond the fingerprints: similar recordings differ)
+    compare: str = "full"
 
 
 @dataclass
@@ -221,7 +224,11 @@ def plan(
     action: str,
     to: bytes | None = None,
 ) -> Resolution:
-    """The steps that resolve `groups` (byte-identical files).  Changes nothing."""
+    """The steps that resolve `groups`.  Changes nothing.
+
+    Byte-identical groups can take any action; groups of the same audio or of similar
+    recordings or images can be trashed, moved or deleted, never hard-linked.
+    """
     if action not in ACTIONS:
         raise ConfigError(f"--action {action!r}: one of {', '.join(ACTIONS)}")
     if (action == "move-to") != (to is not None):
@@ -231,8 +238,12 @@ def plan(
     rows = _rows(db, (m.id for g in groups for m in g.members))
     chosen: list[tuple[Member, Member]] = []  # (duplicate, kept)
     for group in groups:
-        if group.kind != "exact":
-            raise ConfigError("only groups of byte-identical files (--exact) can be resolved")
+        if group.kind != "exact" and action == "hardlink":
+            raise ConfigError(
+                "--action hardlink needs byte-identical files (--exact): a link would "
+                "change what the other files hold"
+            )
+        compare = {"exact": "full", "audio": "audio"}.get(group.kind, "")
         members = [m for m in group.members if m.id in rows]
         if len(members) < 2:
             continue
@@ -245,9 +256,11 @@ def plan(
                 res.skipped.append((m.path, "on another filesystem than the copy kept"))
                 continue
             chosen.append((m, kept))
-            group_hash = rows[kept.id].full_hash or rows[m.id].full_hash
+            group_hash = (
+                (rows[kept.id].full_hash or rows[m.id].full_hash) if compare == "full" else None
+            )
             res.targets[m.path] = Target(
-                rows[m.id].fingerprint, kept.path, rows[kept.id].fingerprint, group_hash
+                rows[m.id].fingerprint, kept.path, rows[kept.id].fingerprint, group_hash, compare
             )
             acted += 1
         res.groups += 1 if acted else 0
@@ -302,14 +315,19 @@ class Verifier:
             fp = os.stat(target.keep)
             if (fp.st_size, fp.st_mtime_ns, fp.st_dev, fp.st_ino) != target.keep_fingerprint:
                 return f"the copy kept ({os.fsdecode(target.keep)}) {CHANGED_MESSAGE}"
+            if not target.compare:  # similar, not equal: both must be as catalogued
+                mine_fp = os.stat(path)  # type: ignore[arg-type]
+                now = (mine_fp.st_size, mine_fp.st_mtime_ns, mine_fp.st_dev, mine_fp.st_ino)
+                return None if now == target.fingerprint else CHANGED_MESSAGE
+            kind: HashKind = "audio" if target.compare == "audio" else "full"
             if value is None:
-                read, value = hash_file(target.keep, "full")
+                read, value = hash_file(target.keep, kind)
                 if read != target.keep_fingerprint or (
                     target.group_hash is not None and value != target.group_hash
                 ):
                     return f"the copy kept ({os.fsdecode(target.keep)}) {CHANGED_MESSAGE}"
                 self._kept[target.keep] = value
-            read, mine = hash_file(path, "full")  # type: ignore[arg-type]
+            read, mine = hash_file(path, kind)  # type: ignore[arg-type]
         except (OSError, MediaError) as e:
             return f"cannot be checked: {e}"
         if read != target.fingerprint or mine != value:

@@ -107,20 +107,19 @@ def catalog_done(
     db.executemany("DELETE FROM items WHERE path = ?", [(s.dst,) for s, _ in made])
     moves = [(s, a) for s, a in made if s.action in ("move", "aside") and s.src is not None]
     db.executemany(
-        "UPDATE items SET path = ?, folder_id = ?, dev = coalesce(?, dev), "
-        "ino = coalesce(?, ino), mtime_ns = coalesce(?, mtime_ns), updated_ns = ?, missing = 0 "
-        "WHERE path = ?",
+        "UPDATE items SET path = ?, folder_id = ?, updated_ns = ?, missing = 0 WHERE path = ?",
+        [(s.dst, folder_ids[os.path.dirname(s.dst)], now, s.src) for s, _ in moves],
+    )
+    # A rename keeps the inode and the mtime: only a move across filesystems (a copy)
+    # changes them.  Setting them only where they differ spares the indexes on them
+    # a rewrite for every moved row.
+    db.executemany(
+        "UPDATE items SET dev = ?, ino = ?, mtime_ns = ? WHERE path = ? "
+        "AND (dev != ? OR ino != ? OR mtime_ns != ?)",
         [
-            (
-                s.dst,
-                folder_ids[os.path.dirname(s.dst)],
-                a and a["dev"],
-                a and a["ino"],
-                a and a["mtime_ns"],
-                now,
-                s.src,
-            )
+            (a["dev"], a["ino"], a["mtime_ns"], s.dst, a["dev"], a["ino"], a["mtime_ns"])
             for s, a in moves
+            if a is not None
         ],
     )
     copies = [(s, a) for s, a in made if s.action in ("copy", "reflink", "hardlink")]

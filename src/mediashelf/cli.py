@@ -297,7 +297,7 @@ def cmd_organize(args: argparse.Namespace) -> int:
             return EXIT_OK
         run_id = journal.start_run(catalog, _command_line(), args.mode, plan.dest)
         steps = apply.plan_steps(plan)
-        progress = make_progress(args.json, args.quiet)
+        progress = make_progress(args.json, args.quiet, "organizing")
         progress.found(len(steps), 0)
         sources = sorted({os.path.dirname(op.src) for op in plan.ops})
         try:
@@ -347,7 +347,7 @@ def cmd_undo(args: argparse.Namespace) -> int:
 
     catalog = _locked(args)
     try:
-        progress = make_progress(args.json, args.quiet)
+        progress = make_progress(args.json, args.quiet, "undoing")
         try:
             outcome = undo(
                 catalog,
@@ -532,7 +532,7 @@ def cmd_dupes(args: argparse.Namespace) -> int:
     compiled = query.build(args.query)
     catalog = _locked(args) if args.apply else _open(_settings(args))
     try:
-        progress = make_progress(args.json, args.quiet)
+        progress = make_progress(args.json, args.quiet, "hashing")
         try:
             result = find_dupes(catalog, compiled, options, progress)
         finally:
@@ -591,7 +591,7 @@ def _resolve(args: argparse.Namespace, catalog: Catalog, result: DupesResult) ->
     if not _confirm(f"{verb} {n:,} duplicate files?", args.yes, n):
         print("shelf: nothing done", file=sys.stderr)
         return EXIT_OK
-    progress = make_progress(args.json, args.quiet)
+    progress = make_progress(args.json, args.quiet, "resolving")
     progress.found(len(res.steps), 0)
     try:
         outcome = resolution.execute(

@@ -59,7 +59,7 @@ class BarProgress:
     total and the ETA is computed from the remaining files and the recent rate.
     """
 
-    def __init__(self, console_file: TextIO | None = None) -> None:
+    def __init__(self, console_file: TextIO | None = None, label: str = "scanning") -> None:
         from rich.console import Console
         from rich.progress import (
             BarColumn,
@@ -72,7 +72,7 @@ class BarProgress:
 
         self._console = Console(file=console_file or sys.stderr)
         self._progress = Progress(
-            TextColumn("[bold]scanning"),
+            TextColumn(f"[bold]{label}"),
             BarColumn(),
             MofNCompleteColumn(),
             TextColumn("files · {task.fields[size]} · {task.fields[rate]} files/s"),
@@ -117,10 +117,10 @@ class BarProgress:
         self._progress.stop()
 
 
-def make_progress(json_mode: bool, quiet: bool = False) -> Progress:
+def make_progress(json_mode: bool, quiet: bool = False, label: str = "scanning") -> Progress:
     if json_mode or quiet or not sys.stderr.isatty():
         return NullProgress()
-    return BarProgress()
+    return BarProgress(label=label)
 
 
 def human_bytes(n: float) -> str:

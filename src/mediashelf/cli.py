@@ -1,5 +1,8 @@
 """Command line: parse arguments → call one function → exit code.  No logic here.
 
+The commands themselves live in `mediashelf.commands` (find/stats/report, organize,
+dupes); the scan and the small catalog commands are here.
+
 Heavy modules (mutagen, rich, the scanner) are imported inside the commands so that
 `shelf --version` and `shelf --help` start in a few tens of milliseconds.
 """
@@ -7,65 +10,43 @@ Heavy modules (mutagen, rich, the scanner) are imported inside the commands so t
 from __future__ import annotations
 
 import argparse
-import contextlib
-import dataclasses
 import os
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mediashelf import __version__
 from mediashelf.errors import EXIT_FATAL, EXIT_OK, EXIT_USAGE, ConfigError, ShelfError
 
 if TYPE_CHECKING:
-    from mediashelf.catalog import Catalog
-    from mediashelf.config import Settings
-    from mediashelf.dupes import Result as DupesResult
-    from mediashelf.query import Compiled, Sort
+    pass
 
-
-def _settings(args: argparse.Namespace, **flags: object) -> Settings:
-    from mediashelf.config import load_settings
-
-    return load_settings(
-        config_path=Path(args.config) if args.config else None,
-        db=args.db,
-        profile=getattr(args, "profile", None),
-        **flags,  # type: ignore[arg-type]
-    )
-
-
-def _open(settings: Settings, create: bool = False) -> Catalog:
-    from mediashelf.catalog import open_catalog
-
-    return open_catalog(settings.db, create=create)
-
-
-def _abs(path: str) -> bytes:
-    return os.path.abspath(os.fsencode(path))
+from mediashelf.commands.common import abspath_bytes, item_json, open_db, recover_runs, settings_of
+from mediashelf.commands.dupes import cmd_dupes
+from mediashelf.commands.organize import cmd_history, cmd_organize, cmd_recover, cmd_undo
+from mediashelf.commands.query import cmd_fields, cmd_find, cmd_report, cmd_stats
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
     from mediashelf.report import make_progress, print_scan_summary
     from mediashelf.scan import run_scan
 
-    settings = _settings(
+    settings = settings_of(
         args,
         jobs=args.jobs,
         exclude=tuple(args.exclude or ()),
         follow_symlinks=args.follow_symlinks or None,
         one_file_system=args.one_file_system or None,
     )
-    roots = [_abs(p) for p in args.paths]
+    roots = [abspath_bytes(p) for p in args.paths]
     for raw, root in zip(args.paths, roots, strict=True):
         if not os.path.exists(root):
             raise ConfigError(f"scan root {raw!r} does not exist (check the path)")
         if not os.access(root, os.R_OK | (os.X_OK if os.path.isdir(root) else 0)):
             raise ConfigError(f"scan root {raw!r} cannot be read (check its permissions)")
-    catalog = _open(settings, create=True)
+    catalog = open_db(settings, create=True)
     try:
         catalog.acquire_scan_lock(wait=args.wait)
-        _recover(catalog)
+        recover_runs(catalog)
         summary = run_scan(
             catalog, settings, roots, full=args.full, progress=make_progress(args.json, args.quiet)
         )
@@ -82,350 +63,17 @@ def cmd_scan(args: argparse.Namespace) -> int:
     return summary.exit_code
 
 
-def _item_json(fields: dict[str, object], path: bytes) -> str:
-    """One JSON object with the path first; undecodable bytes survive as \\udcXX."""
-    from mediashelf.query.output import dumps
-
-    return dumps({"path": os.fsdecode(path), **fields})
-
-
-def cmd_find(args: argparse.Namespace) -> int:
-    from mediashelf import query
-    from mediashelf.query import output
-
-    settings = _settings(args)
-    q = query.parse(args.query)
-    # albums sort by album fields, which _find_albums checks
-    items_q = query.Query(q.groups, []) if args.albums else q
-    compiled = query.compile_query(items_q, missing=bool(args.missing))
-    fields = [f.strip() for f in args.fields.split(",") if f.strip()] if args.fields else None
-    if fields:
-        unknown = [f for f in fields if f not in output.CSV_FIELDS]
-        if unknown:
-            from mediashelf.query.fields import suggest
-
-            raise ConfigError(f"--fields: unknown field {unknown[0]!r}{suggest(unknown[0])}")
-    catalog = _open(settings)
-    out = sys.stdout
-    try:
-        if args.albums:
-            return _find_albums(catalog, args, compiled, q.sort)
-        if args.count:
-            print(output.count(catalog.db, compiled))
-            return EXIT_OK
-        tmpl = None
-        columns: list[str] | None = None
-        if args.paths or args.null:
-            columns = ["path"]
-        elif args.m3u:
-            columns = ["path", "duration", "artist", "title"]
-        elif not (args.json or args.csv):
-            from mediashelf.organize import template
-            from mediashelf.query.display import TEMPLATE_FIELDS, columns_for
-
-            tmpl = template.parse(args.format or output.DEFAULT_ITEM_FORMAT, TEMPLATE_FIELDS)
-            columns = columns_for(tmpl.fields)
-        rows = output.select(catalog.db, compiled, limit=args.limit, columns=columns)
-        if tmpl is not None:
-            output.write_lines(rows, out, tmpl)
-        elif args.json:
-            output.write_json(rows, out, fields)
-        elif args.csv:
-            output.write_csv(rows, out, fields)
-        elif args.paths or args.null:
-            output.write_paths(rows, out, "\0" if args.null else "\n")
-        else:
-            output.write_m3u(rows, out)
-    finally:
-        catalog.close()
-    return EXIT_OK
-
-
-def _find_albums(
-    catalog: Catalog, args: argparse.Namespace, compiled: Compiled, sort: list[Sort]
-) -> int:
-    from mediashelf.query import albums, output
-
-    if args.csv or args.m3u or args.paths or args.null or args.fields:
-        raise ConfigError("--albums works with --format, --json and --count")
-    rows = albums.select_albums(catalog.db, compiled, sort)
-    if args.count:
-        print(sum(1 for _ in rows))
-    elif args.json:
-        for album in rows:
-            sys.stdout.write(output.dumps(albums.album_json(album)) + "\n")
-    else:
-        from mediashelf.organize import template
-
-        fmt = args.format or albums.DEFAULT_ALBUM_FORMAT
-        albums.write_album_lines(
-            rows, sys.stdout, template.parse(fmt, albums.ALBUM_TEMPLATE_FIELDS)
-        )
-    return EXIT_OK
-
-
-def _stats(args: argparse.Namespace) -> dict[str, object]:
-    import sqlite3
-
-    from mediashelf import query
-    from mediashelf.query.compile import QueryFunctions
-    from mediashelf.stats import compute_stats
-
-    # the statistics count present items themselves
-    compiled = query.compile_query(query.parse(args.query), missing=None)
-    catalog = _open(_settings(args))
-    try:
-        funcs = QueryFunctions(catalog.db)
-        try:
-            return compute_stats(catalog.db, compiled.where, compiled.params)
-        except sqlite3.OperationalError as e:
-            funcs.check(e)
-            raise  # pragma: no cover - check always raises
-    finally:
-        catalog.close()
-
-
-def cmd_stats(args: argparse.Namespace) -> int:
-    stats = _stats(args)
-    if args.json:
-        from mediashelf.query.output import dumps
-
-        print(dumps(stats))
-    else:
-        from mediashelf.stats_text import render_text
-
-        sys.stdout.write(render_text(stats))
-    return EXIT_OK
-
-
-def cmd_report(args: argparse.Namespace) -> int:
-    from mediashelf.report_html import render_html
-
-    target = Path(args.html)
-    if target.is_dir():
-        raise ConfigError(f"--html {args.html!r} is a folder; give a file name such as report.html")
-    if not target.parent.is_dir():
-        raise ConfigError(f"--html: folder {str(target.parent)!r} does not exist")
-    stats = _stats(args)
-    text = " ".join(args.query) or None
-    page = render_html(stats, "mediashelf library", text)
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_text(page, encoding="utf-8")
-    os.replace(tmp, target)
-    print(f"wrote {target} ({stats['items']:,} items)", file=sys.stderr)
-    return EXIT_OK
-
-
-def _command_line() -> str:
-    import shlex
-
-    return "shelf " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-
-
-def _recover(catalog: Catalog) -> None:
-    """Settle runs a crash left unfinished (the caller holds the catalog lock)."""
-    from mediashelf.organize.recover import recover
-
-    for rec in recover(catalog):
-        print(f"shelf: {rec.message()}", file=sys.stderr)
-        for line in rec.odd[:10]:
-            print(f"  ! {line}", file=sys.stderr)
-
-
-def _locked(args: argparse.Namespace) -> Catalog:
-    catalog = _open(_settings(args))
-    catalog.acquire_scan_lock(wait=getattr(args, "wait", 0.0) or 0.0)
-    catalog.db.execute("PRAGMA synchronous=FULL")  # each journal commit reaches the disk
-    _recover(catalog)
-    return catalog
-
-
-def _scan_roots(catalog: Catalog) -> frozenset[bytes]:
-    import json
-
-    roots: set[bytes] = set()
-    for (text,) in catalog.db.execute("SELECT roots FROM scans"):
-        with contextlib.suppress(ValueError, TypeError):
-            roots.update(os.fsencode(r) for r in json.loads(text))
-    return frozenset(roots)
-
-
-def _confirm(question: str, yes: bool, count: int) -> bool:
-    if yes or count <= 5 or not (sys.stdin.isatty() and sys.stderr.isatty()):
-        return True
-    print(question + " [y/N] ", end="", file=sys.stderr, flush=True)
-    try:
-        answer = input()
-    except EOFError:
-        return False
-    return answer.strip().lower() in ("y", "yes")
-
-
-def cmd_organize(args: argparse.Namespace) -> int:
-    from mediashelf.organize import apply, journal
-    from mediashelf.organize.plan import Request, make_plan
-    from mediashelf.organize.report import print_outcome, print_plan
-    from mediashelf.report import make_progress
-
-    settings = _settings(args)
-    dest = _abs(args.into)
-    if os.path.exists(dest) and not os.path.isdir(dest):
-        raise ConfigError(f"--into {args.into!r} is a file, not a folder")
-    request = Request(
-        query=args.query,
-        dest=dest,
-        mode=args.mode,
-        on_conflict=args.on_conflict,
-        skip_identical=args.skip_identical,
-        template=args.template,
-        preset=args.preset,
-        sidecars=not args.no_sidecars,
-    )
-    catalog = _locked(args) if not args.dry_run else _open(settings)
-    try:
-        plan = make_plan(catalog.db, request, settings.organize)
-        if args.dry_run:
-            print_plan(plan, sys.stdout, json_mode=args.json)
-            return EXIT_OK
-        if not plan.ops:
-            print_plan(plan, sys.stdout, json_mode=args.json, summary_only=True)
-            return EXIT_OK
-        verb = {"move": "Move", "copy": "Copy"}.get(args.mode, f"Make {args.mode}s of")
-        files = len(plan.ops)
-        if not _confirm(f"{verb} {files:,} files into {args.into}?", args.yes, files):
-            print("shelf: nothing done", file=sys.stderr)
-            return EXIT_OK
-        run_id = journal.start_run(catalog, _command_line(), args.mode, plan.dest)
-        steps = apply.plan_steps(plan)
-        progress = make_progress(args.json, args.quiet, "organizing")
-        progress.found(len(steps), 0)
-        sources = sorted({os.path.dirname(op.src) for op in plan.ops})
-        try:
-            outcome = apply.execute(
-                catalog,
-                run_id,
-                steps,
-                progress=progress,
-                fail_after=args.fail_after,
-                prune_from=(lambda: sources) if args.mode == "move" and not args.no_prune else None,
-                stop_at=_scan_roots(catalog) | {plan.dest},
-                dest=plan.dest,
-            )
-        finally:
-            progress.close()
-        journal.finish_run(catalog, run_id, outcome.status, outcome.counts)
-    finally:
-        catalog.close()
-    print_outcome(outcome, plan, sys.stdout, json_mode=args.json)
-    if outcome.status == "interrupted":
-        return 130
-    return 1 if outcome.failures else EXIT_OK
-
-
-def cmd_recover(args: argparse.Namespace) -> int:
-    catalog = _open(_settings(args))
-    try:
-        catalog.acquire_scan_lock(wait=args.wait)
-        from mediashelf.organize.recover import recover
-
-        found = recover(catalog)
-    finally:
-        catalog.close()
-    for rec in found:
-        print(rec.message())
-        for line in rec.odd:
-            print(f"  ! {line}")
-    if not found:
-        print("nothing to recover: every run finished")
-    return EXIT_OK
-
-
-def cmd_undo(args: argparse.Namespace) -> int:
-    from mediashelf.organize.recover import undo
-    from mediashelf.organize.report import print_outcome
-    from mediashelf.report import make_progress
-
-    catalog = _locked(args)
-    try:
-        progress = make_progress(args.json, args.quiet, "undoing")
-        try:
-            outcome = undo(
-                catalog,
-                args.run,
-                force=args.force,
-                command=_command_line(),
-                progress=progress,
-                fail_after=args.fail_after,
-            )
-        finally:
-            progress.close()
-    finally:
-        catalog.close()
-    print_outcome(outcome, None, sys.stdout, json_mode=args.json)
-    return 1 if outcome.failures else EXIT_OK
-
-
-def cmd_history(args: argparse.Namespace) -> int:
-    from mediashelf.organize import journal
-    from mediashelf.organize.report import print_history
-
-    catalog = _open(_settings(args))
-    try:
-        runs = journal.runs(catalog.db, limit=args.limit)
-    finally:
-        catalog.close()
-    print_history(runs, sys.stdout, json_mode=args.json)
-    return EXIT_OK
-
-
-def cmd_fields(args: argparse.Namespace) -> int:
-    from mediashelf.query.albums import ALBUM_FIELDS
-    from mediashelf.query.display import DERIVED
-    from mediashelf.query.fields import FIELDS, HAS
-
-    rows = [(f.name, f.kind, f.help) for f in FIELDS.values()]
-    has = [(f"has:{k}", "test", h) for k, (_, h) in HAS.items()]
-    derived = [(k, "template", h) for k, h in DERIVED.items()]
-    album = [(k, kind, h) for k, (_, kind, h) in ALBUM_FIELDS.items() if k != "last_path"]
-    if args.json:
-        import json
-
-        for section, items in (
-            ("item", rows),
-            ("has", has),
-            ("template", derived),
-            ("album", album),
-        ):
-            for name, kind, help_text in items:
-                print(
-                    json.dumps({"section": section, "name": name, "type": kind, "help": help_text})
-                )
-        return EXIT_OK
-    for title, items in (
-        ("Item fields (queries, sorting, --format templates)", rows),
-        ("Tests", has),
-        ("Template-only fields", derived),
-        ("Album fields (find --albums: --format and sorting)", album),
-    ):
-        print(title + ":")
-        width = max(len(n) for n, _, _ in items)
-        for name, kind, help_text in items:
-            print(f"  {name:<{width}}  {kind:<8}  {help_text}")
-        print()
-    return EXIT_OK
-
-
 def cmd_info(args: argparse.Namespace) -> int:
     import json
 
     from mediashelf.catalog.queries import current_failures, get_item
 
-    settings = _settings(args)
-    catalog = _open(settings)
+    settings = settings_of(args)
+    catalog = open_db(settings)
     status = EXIT_OK
     try:
         for raw in args.paths:
-            item = get_item(catalog.db, _abs(raw))
+            item = get_item(catalog.db, abspath_bytes(raw))
             if item is None:
                 print(
                     f"{raw}: not in the catalog (run `shelf scan` on its folder)", file=sys.stderr
@@ -440,7 +88,7 @@ def cmd_info(args: argparse.Namespace) -> int:
                     error=item.error,
                     extra=item.extra,
                 )
-                print(_item_json(fields, item.path))
+                print(item_json(fields, item.path))
                 continue
             print(os.fsdecode(item.path))
             rows = [("id", item.id), *item.fields.items()]
@@ -470,8 +118,8 @@ def cmd_info(args: argparse.Namespace) -> int:
 def cmd_failures(args: argparse.Namespace) -> int:
     from mediashelf.catalog.queries import current_failures
 
-    settings = _settings(args)
-    catalog = _open(settings)
+    settings = settings_of(args)
+    catalog = open_db(settings)
     try:
         rows = current_failures(catalog.db, history=args.all)
     finally:
@@ -479,7 +127,7 @@ def cmd_failures(args: argparse.Namespace) -> int:
     for f in rows:
         if args.json:
             print(
-                _item_json(
+                item_json(
                     {"stage": f.stage, "kind": f.kind, "message": f.message, "scan_id": f.scan_id},
                     f.path,
                 )
@@ -492,11 +140,11 @@ def cmd_failures(args: argparse.Namespace) -> int:
 
 
 def cmd_prune(args: argparse.Namespace) -> int:
-    settings = _settings(args)
-    catalog = _open(settings)
+    settings = settings_of(args)
+    catalog = open_db(settings)
     try:
         catalog.acquire_scan_lock(wait=args.wait)
-        _recover(catalog)
+        recover_runs(catalog)
         with catalog.atomic() as db:
             n = db.execute("DELETE FROM items WHERE missing = 1").rowcount
             db.execute("DELETE FROM folders WHERE id NOT IN (SELECT DISTINCT folder_id FROM items)")
@@ -504,105 +152,6 @@ def cmd_prune(args: argparse.Namespace) -> int:
         catalog.close()
     print(f"removed {n:,} missing item{'s' if n != 1 else ''} from the catalog")
     return EXIT_OK
-
-
-def cmd_dupes(args: argparse.Namespace) -> int:
-    from mediashelf import query
-    from mediashelf.dupes import Mode, Options, find_dupes
-    from mediashelf.dupes import report as dupes_report
-    from mediashelf.report import make_progress
-
-    mode: Mode = "audio" if args.audio else "similar" if args.similar else "exact"
-    if mode != "similar" and (
-        args.duration_tolerance is not None or args.phash_distance is not None
-    ):
-        raise ConfigError("--duration-tolerance and --phash-distance apply to --similar")
-    if args.duration_tolerance is not None and not args.duration_tolerance >= 0:
-        raise ConfigError("--duration-tolerance must be 0 or more seconds")
-    if args.phash_distance is not None and not 0 <= args.phash_distance <= 63:
-        raise ConfigError("--phash-distance must be between 0 and 63")
-    if args.jobs is not None and args.jobs < 1:
-        raise ConfigError("--jobs must be 1 or more")
-    _check_resolve_args(args, mode)
-    options = Options(mode=mode, jobs=args.jobs)
-    if args.duration_tolerance is not None:
-        options = dataclasses.replace(options, duration_tolerance=args.duration_tolerance)
-    if args.phash_distance is not None:
-        options = dataclasses.replace(options, phash_distance=args.phash_distance)
-    compiled = query.build(args.query)
-    catalog = _locked(args) if args.apply else _open(_settings(args))
-    try:
-        progress = make_progress(args.json, args.quiet, "hashing")
-        try:
-            result = find_dupes(catalog, compiled, options, progress)
-        finally:
-            progress.close()
-        if args.resolve:
-            return _resolve(args, catalog, result)
-    finally:
-        catalog.close()
-    if args.json:
-        dupes_report.write_json(result, sys.stdout)
-    else:
-        dupes_report.write_text(result, sys.stdout)
-    for f in result.failures:
-        print(f"shelf: {f.kind}: {os.fsdecode(f.path)}: {f.message}", file=sys.stderr)
-    return 1 if result.failures else EXIT_OK
-
-
-def _check_resolve_args(args: argparse.Namespace, mode: str) -> None:
-    from mediashelf.dupes.resolve import check_keep
-
-    if not args.resolve:
-        used = [f for f in ("keep", "action", "to") if getattr(args, f) is not None]
-        used += [f for f in ("apply", "yes") if getattr(args, f)]
-        if used:
-            raise ConfigError(f"--{used[0]} goes with --resolve")
-        return
-    if args.action is None:
-        raise ConfigError("--resolve needs --action trash|move-to|hardlink|delete")
-    if (args.action == "move-to") != (args.to is not None):
-        raise ConfigError("--action move-to needs --to DIR, and --to goes with move-to only")
-    if args.to is not None and os.path.exists(args.to) and not os.path.isdir(args.to):
-        raise ConfigError(f"--to {args.to!r} is a file, not a folder")
-    if args.action == "delete" and args.apply and not args.yes:
-        raise ConfigError("--action delete cannot be undone: add --yes to delete")
-    args.keep = check_keep(args.keep or "best")
-
-
-def _resolve(args: argparse.Namespace, catalog: Catalog, result: DupesResult) -> int:
-    """`shelf dupes --resolve`: the plan (a dry run), or with --apply the run."""
-    from mediashelf.dupes import resolve as resolution
-    from mediashelf.organize.report import print_outcome
-    from mediashelf.report import make_progress
-
-    for f in result.failures:
-        print(f"shelf: {f.kind}: {os.fsdecode(f.path)}: {f.message}", file=sys.stderr)
-    to = _abs(args.to) if args.to is not None else None
-    res = resolution.plan(catalog.db, result.groups, args.keep, args.action, to)
-    problems = 1 if result.failures else EXIT_OK
-    if not args.apply or not res.ops:
-        resolution.print_plan(res, sys.stdout, json_mode=args.json)
-        return problems
-    n = len(res.ops)
-    verb = {"move-to": "Move", "hardlink": "Hard-link", "delete": "Delete"}.get(
-        args.action, "Trash"
-    )
-    if not _confirm(f"{verb} {n:,} duplicate files?", args.yes, n):
-        print("shelf: nothing done", file=sys.stderr)
-        return EXIT_OK
-    progress = make_progress(args.json, args.quiet, "resolving")
-    progress.found(len(res.steps), 0)
-    try:
-        outcome = resolution.execute(
-            catalog, res, _command_line(), progress=progress, fail_after=args.fail_after
-        )
-    finally:
-        progress.close()
-    print_outcome(outcome, None, sys.stdout, json_mode=args.json)
-    if outcome.status == "interrupted":
-        return 130
-    return 1 if outcome.failures or problems else EXIT_OK
 
 
 def cmd_bench(args: argparse.Namespace) -> int:

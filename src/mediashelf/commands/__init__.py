@@ -1,0 +1,1 @@
+"""The commands behind `shelf`, a module per group; cli.py parses the arguments and dispatches."""

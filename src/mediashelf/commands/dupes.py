@@ -1,0 +1,123 @@
+"""`shelf dupes`: finding duplicates, and resolving them through the journal."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import TYPE_CHECKING
+
+from mediashelf.commands.common import (
+    abspath_bytes,
+    command_line,
+    confirm,
+    locked_catalog,
+    open_db,
+    settings_of,
+)
+from mediashelf.errors import EXIT_OK, ConfigError
+
+if TYPE_CHECKING:
+    from mediashelf.catalog import Catalog
+    from mediashelf.dupes import Result as DupesResult
+
+
+def cmd_dupes(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from mediashelf import query
+    from mediashelf.dupes import Mode, Options, find_dupes
+    from mediashelf.dupes import report as dupes_report
+    from mediashelf.report import make_progress
+
+    mode: Mode = "audio" if args.audio else "similar" if args.similar else "exact"
+    if mode != "similar" and (
+        args.duration_tolerance is not None or args.phash_distance is not None
+    ):
+        raise ConfigError("--duration-tolerance and --phash-distance apply to --similar")
+    if args.duration_tolerance is not None and not args.duration_tolerance >= 0:
+        raise ConfigError("--duration-tolerance must be 0 or more seconds")
+    if args.phash_distance is not None and not 0 <= args.phash_distance <= 63:
+        raise ConfigError("--phash-distance must be between 0 and 63")
+    if args.jobs is not None and args.jobs < 1:
+        raise ConfigError("--jobs must be 1 or more")
+    _check_resolve_args(args, mode)
+    options = Options(mode=mode, jobs=args.jobs)
+    if args.duration_tolerance is not None:
+        options = dataclasses.replace(options, duration_tolerance=args.duration_tolerance)
+    if args.phash_distance is not None:
+        options = dataclasses.replace(options, phash_distance=args.phash_distance)
+    compiled = query.build(args.query)
+    catalog = locked_catalog(args) if args.apply else open_db(settings_of(args))
+    try:
+        progress = make_progress(args.json, args.quiet, "hashing")
+        try:
+            result = find_dupes(catalog, compiled, options, progress)
+        finally:
+            progress.close()
+        if args.resolve:
+            return _resolve(args, catalog, result)
+    finally:
+        catalog.close()
+    if args.json:
+        dupes_report.write_json(result, sys.stdout)
+    else:
+        dupes_report.write_text(result, sys.stdout)
+    for f in result.failures:
+        print(f"shelf: {f.kind}: {os.fsdecode(f.path)}: {f.message}", file=sys.stderr)
+    return 1 if result.failures else EXIT_OK
+
+
+def _check_resolve_args(args: argparse.Namespace, mode: str) -> None:
+    from mediashelf.dupes.resolve import check_keep
+
+    if not args.resolve:
+        used = [f for f in ("keep", "action", "to") if getattr(args, f) is not None]
+        used += [f for f in ("apply", "yes") if getattr(args, f)]
+        if used:
+            raise ConfigError(f"--{used[0]} goes with --resolve")
+        return
+    if args.action is None:
+        raise ConfigError("--resolve needs --action trash|move-to|hardlink|delete")
+    if (args.action == "move-to") != (args.to is not None):
+        raise ConfigError("--action move-to needs --to DIR, and --to goes with move-to only")
+    if args.to is not None and os.path.exists(args.to) and not os.path.isdir(args.to):
+        raise ConfigError(f"--to {args.to!r} is a file, not a folder")
+    if args.action == "delete" and args.apply and not args.yes:
+        raise ConfigError("--action delete cannot be undone: add --yes to delete")
+    args.keep = check_keep(args.keep or "best")
+
+
+def _resolve(args: argparse.Namespace, catalog: Catalog, result: DupesResult) -> int:
+    """`shelf dupes --resolve`: the plan (a dry run), or with --apply the run."""
+    from mediashelf.dupes import resolve as resolution
+    from mediashelf.organize.report import print_outcome
+    from mediashelf.report import make_progress
+
+    for f in result.failures:
+        print(f"shelf: {f.kind}: {os.fsdecode(f.path)}: {f.message}", file=sys.stderr)
+    to = abspath_bytes(args.to) if args.to is not None else None
+    res = resolution.plan(catalog.db, result.groups, args.keep, args.action, to)
+    problems = 1 if result.failures else EXIT_OK
+    if not args.apply or not res.ops:
+        resolution.print_plan(res, sys.stdout, json_mode=args.json)
+        return problems
+    n = len(res.ops)
+    verb = {"move-to": "Move", "hardlink": "Hard-link", "delete": "Delete"}.get(
+        args.action, "Trash"
+    )
+    if not confirm(f"{verb} {n:,} duplicate files?", args.yes, n):
+        print("shelf: nothing done", file=sys.stderr)
+        return EXIT_OK
+    progress = make_progress(args.json, args.quiet, "resolving")
+    progress.found(len(res.steps), 0)
+    try:
+        outcome = resolution.execute(
+            catalog, res, command_line(), progress=progress, fail_after=args.fail_after
+        )
+    finally:
+        progress.close()
+    print_outcome(outcome, None, sys.stdout, json_mode=args.json)
+    if outcome.status == "interrupted":
+        return 130
+    return 1 if outcome.failures or problems else EXIT_OK

@@ -95,6 +95,9 @@ VISUAL_FIELDS: Final[tuple[tuple[str, FieldType], ...]] = (
 
 #: Every normalized metadata column of the catalog, in order.
 MEDIA_FIELDS: Final[tuple[tuple[str, FieldType], ...]] = AUDIO_FIELDS + VISUAL_FIELDS
+#: the columns stored as JSON arrays, and as 0/1
+LIST_FIELDS: Final[tuple[str, ...]] = tuple(n for n, t in MEDIA_FIELDS if t == "list")
+BOOL_FIELDS: Final[tuple[str, ...]] = tuple(n for n, t in MEDIA_FIELDS if t == "bool")
 
 #: Kinds of catalogued file.  "other" files (cover.jpg before image support,
 #: .cue, .log, .nfo ...) are catalogued with their fingerprint only.

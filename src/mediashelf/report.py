@@ -161,13 +161,14 @@ def print_scan_summary(summary: ScanSummary, out: TextIO, json_mode: bool) -> No
         f"workers {summary.peak_rss_mb.get('workers', 0):.0f} MB",
     ]
     for f in summary.failures[:10]:
-        lines.append(f"  ! {f.kind}: {_p(f.path)}: {f.message}")
+        lines.append(f"  ! {f.kind}: {printable_path(f.path)}: {f.message}")
     if summary.failure_count > 10:
         lines.append(f"  … {summary.failure_count - 10} more: see `shelf failures`")
     out.write("\n".join(lines) + "\n")
 
 
-def _p(path: bytes) -> str:
+def printable_path(path: bytes) -> str:
+    """A path for a terminal: undecodable bytes shown as \\xNN escapes."""
     from mediashelf.model import display_path
 
     return display_path(path).encode("utf-8", "backslashreplace").decode("utf-8")

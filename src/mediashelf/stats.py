@@ -52,7 +52,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
-from mediashelf.catalog.queries import current_failures
+from mediashelf.catalog.queries import current_failures, iso_utc
 
 #: bit rate bands of audio items (kbit/s), lower bound included, then the two others
 BITRATE_BANDS: Final[tuple[tuple[str, int, int], ...]] = (
@@ -303,12 +303,6 @@ def _growth(days: dict[int, list[int]]) -> list[dict[str, Any]]:
     return out
 
 
-def _iso(ns: int | None) -> str | None:
-    if ns is None:
-        return None
-    return dt.datetime.fromtimestamp(ns / 1e9, dt.UTC).isoformat(timespec="seconds")
-
-
 def _last_scan(db: sqlite3.Connection) -> dict[str, Any] | None:
     row = db.execute(
         f"SELECT {', '.join(_SCAN_COLUMNS)} FROM scans ORDER BY id DESC LIMIT 1"
@@ -319,8 +313,8 @@ def _last_scan(db: sqlite3.Connection) -> dict[str, Any] | None:
     return {
         "id": scan["id"],
         "status": scan["status"],
-        "started": _iso(scan["started_ns"]),
-        "finished": _iso(scan["finished_ns"]),
+        "started": iso_utc(scan["started_ns"]),
+        "finished": iso_utc(scan["finished_ns"]),
         "seconds": scan["total_s"],
         **{k: scan[k] or 0 for k in _SCAN_COLUMNS[5:]},
     }

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from mediashelf.model import MEDIA_FIELDS
+from mediashelf.model import BOOL_FIELDS, LIST_FIELDS, MEDIA_FIELDS
 
 #: fields every `find --json` object carries, in order
 ITEM_FIELDS: tuple[str, ...] = (
@@ -20,8 +20,8 @@ _SELECT = (
     + ", ".join(n for n, _ in MEDIA_FIELDS)
     + " FROM items"
 )
-_LIST_FIELDS = {n for n, t in MEDIA_FIELDS if t == "list"}
-_BOOL_FIELDS = {n for n, t in MEDIA_FIELDS if t == "bool"}
+_LIST_FIELDS = frozenset(LIST_FIELDS)
+_BOOL_FIELDS = frozenset(BOOL_FIELDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +41,7 @@ def _item(row: sqlite3.Row | tuple[Any, ...]) -> Item:
         "format": fmt,
         "size": size,
         "mtime_ns": mtime_ns,
-        "added": _iso(added_ns),
+        "added": iso_utc(added_ns),
     }
     for (name, _), value in zip(MEDIA_FIELDS, row[10:], strict=True):
         if value is not None and name in _LIST_FIELDS:
@@ -52,7 +52,8 @@ def _item(row: sqlite3.Row | tuple[Any, ...]) -> Item:
     return Item(rid, path, bool(missing), error, fields, json.loads(extra) if extra else {})
 
 
-def _iso(ns: int | None) -> str | None:
+def iso_utc(ns: int | None) -> str | None:
+    """Nanoseconds since the epoch as ISO 8601 in UTC, to the second."""
     if ns is None:
         return None
     return dt.datetime.fromtimestamp(ns / 1e9, dt.UTC).isoformat(timespec="seconds")

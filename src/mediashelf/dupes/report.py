@@ -10,17 +10,13 @@ from mediashelf.query.output import dumps
 from mediashelf.report import human_bytes
 
 
-def _p(path: bytes) -> str:
-    return os.fsdecode(path)
-
-
 def group_object(group: Group) -> dict[str, Any]:
     """`{kind, reclaimable, files: [{path, size, keep}]}`; hard links as `links` of a file."""
     files: list[dict[str, Any]] = []
     for m in group.members:
-        obj: dict[str, Any] = {"path": _p(m.path), "size": m.size, "keep": m.keep}
+        obj: dict[str, Any] = {"path": os.fsdecode(m.path), "size": m.size, "keep": m.keep}
         if m.links:
-            obj["links"] = [_p(link) for link in m.links]
+            obj["links"] = [os.fsdecode(link) for link in m.links]
         files.append(obj)
     return {"kind": group.kind, "reclaimable": group.reclaimable, "files": files}
 
@@ -41,9 +37,11 @@ def write_text(result: Result, out: TextIO) -> None:
         width = max(len(human_bytes(m.size)) for m in group.members)
         for m in group.members:
             mark = "keep" if m.keep else "    "
-            out.write(f"  {mark}  {human_bytes(m.size):>{width}}  {_p(m.path)}\n")
+            out.write(f"  {mark}  {human_bytes(m.size):>{width}}  {os.fsdecode(m.path)}\n")
             for link in m.links:
-                out.write(f"  {'':4}  {'':>{width}}  = {_p(link)} (hard link, same file)\n")
+                out.write(
+                    f"  {'':4}  {'':>{width}}  = {os.fsdecode(link)} (hard link, same file)\n"
+                )
         out.write("\n")
     files = sum(len(g.members) for g in result.groups)
     out.write(

@@ -29,7 +29,7 @@ from mediashelf.organize import apply, journal
 from mediashelf.organize.journal import Step
 from mediashelf.query.display import human_size
 from mediashelf.query.output import dumps
-from mediashelf.report import Progress
+from mediashelf.report import Progress, printable_path
 
 KEEP_RULES: Final = ("best", "first", "newest", "oldest", "path:PREFIX")
 ACTIONS: Final = ("trash", "move-to", "hardlink", "delete")
@@ -361,10 +361,6 @@ def execute(
 # -- printing the plan -------------------------------------------------------------------------------
 
 
-def _p(path: bytes) -> str:
-    return os.fsdecode(path).encode("utf-8", "backslashreplace").decode("utf-8")
-
-
 def print_plan(res: Resolution, out: TextIO, *, json_mode: bool) -> None:
     counts = {
         "files": len(res.ops),
@@ -374,25 +370,25 @@ def print_plan(res: Resolution, out: TextIO, *, json_mode: bool) -> None:
     }
     if json_mode:
         for op in res.ops:
-            obj: dict[str, object] = {"action": op.action, "path": _p(op.path)}
+            obj: dict[str, object] = {"action": op.action, "path": printable_path(op.path)}
             if op.dst is not None:
-                obj["dst"] = _p(op.dst)
-            obj |= {"keep": _p(op.keep), "size": op.size}
+                obj["dst"] = printable_path(op.dst)
+            obj |= {"keep": printable_path(op.keep), "size": op.size}
             out.write(dumps(obj) + "\n")
         for path, reason in res.skipped:
-            out.write(dumps({"skipped": reason, "path": _p(path)}) + "\n")
+            out.write(dumps({"skipped": reason, "path": printable_path(path)}) + "\n")
         out.write(dumps({"plan": counts, "action": res.action, "keep": res.keep}) + "\n")
         return
     for op in res.ops:
-        out.write(f"{op.action:<8} {_p(op.path)}\n")
+        out.write(f"{op.action:<8} {printable_path(op.path)}\n")
         if op.dst is not None:
-            out.write(f"      -> {_p(op.dst)}\n")
+            out.write(f"      -> {printable_path(op.dst)}\n")
         elif op.action == "hardlink":
-            out.write(f"      -> a hard link to {_p(op.keep)}\n")
+            out.write(f"      -> a hard link to {printable_path(op.keep)}\n")
         if op.action != "hardlink":
-            out.write(f"         (kept: {_p(op.keep)})\n")
+            out.write(f"         (kept: {printable_path(op.keep)})\n")
     for path, reason in res.skipped:
-        out.write(f"skip     {_p(path)}: {reason}\n")
+        out.write(f"skip     {printable_path(path)}: {reason}\n")
     verb = {"move-to": "move", "hardlink": "hard-link"}.get(res.action, res.action)
     out.write(
         f"Would {verb} {len(res.ops):,} duplicate files of {res.groups:,} groups; "

@@ -118,6 +118,16 @@ def copy_verified(src: bytes, dst: bytes, *, reflink: bool = False) -> None:
     _fsync_dir(os.path.dirname(dst))
 
 
+def same_bytes(a: bytes, b: bytes) -> bool:
+    """Whether two files hold the same bytes (False when either cannot be read)."""
+    import filecmp
+
+    try:
+        return filecmp.cmp(a, b, shallow=False)
+    except OSError:
+        return False
+
+
 def move(src: bytes, dst: bytes) -> bool:
     """Move one file; True when it had to be copied across filesystems."""
     try:

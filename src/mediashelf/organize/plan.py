@@ -18,9 +18,10 @@ from typing import Any, Final, Literal
 from mediashelf.config import OrganizeSettings
 from mediashelf.errors import ConfigError, PlanError
 from mediashelf.organize import template as tmpl
+from mediashelf.organize.fileops import same_bytes
 from mediashelf.organize.values import NEEDED, ORGANIZE_FIELDS, AlbumUnique, item_values
 from mediashelf.query import compile_query, parse
-from mediashelf.query.display import TEMPLATE_FIELDS, columns_for
+from mediashelf.query.display import FIELD_SOURCES, TEMPLATE_FIELDS, columns_for
 
 Mode = Literal["move", "copy", "hardlink", "symlink", "reflink"]
 MODES: Final = ("move", "copy", "hardlink", "symlink", "reflink")
@@ -124,15 +125,6 @@ def _numbered(path: bytes, taken: set[bytes], n: int = 1) -> bytes:
         if candidate not in taken and not os.path.lexists(candidate):
             return candidate
         n += 1
-
-
-def _same_content(a: bytes, b: bytes) -> bool:
-    import filecmp
-
-    try:
-        return filecmp.cmp(a, b, shallow=False)
-    except OSError:
-        return False
 
 
 class _Planner:
@@ -314,7 +306,7 @@ class _Planner:
             if src_st is not None and self._already_there(src, src_st, dst, st):
                 self.plan.in_place += 1
                 return False
-            if req.skip_identical and _same_content(src, dst):
+            if req.skip_identical and same_bytes(src, dst):
                 self.plan.identical += 1
                 return False
             if req.on_conflict == "skip":
@@ -469,17 +461,15 @@ class _Planner:
 
 #: the catalog columns a template field is computed from (organize's own fields too)
 _FIELD_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
+    **FIELD_SOURCES,
+    # organize's values (values.py) read more than the plain field
     "year": ("kind", "taken", "mtime_ns", "date", "year"),
     "month": ("kind", "taken", "mtime_ns", "date"),
     "day": ("kind", "taken", "mtime_ns", "date"),
     "albumartist": ("albumartist", "compilation", "artist"),
     "title": ("title", "path"),
     "stem": ("path",),
-    "filename": ("path",),
-    "multidisc": ("disc", "disctotal"),
-    "added": ("added_ns",),
-    "mtime": ("mtime_ns",),
-    "failed": ("error",),
+    "folder": ("path",),
 }
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import errno
-import filecmp
 import os
 from dataclasses import dataclass, field
 
@@ -52,13 +51,6 @@ class Recovered:
             text += f", {self.partial_removed:,} half-written copie(s) removed"
         text += f". Run the command again to finish, or `shelf undo {self.run_id}` to reverse it."
         return text
-
-
-def _same(a: bytes, b: bytes) -> bool:
-    try:
-        return filecmp.cmp(a, b, shallow=False)
-    except OSError:
-        return False
 
 
 def _settle(op: OpRow, rec: Recovered) -> str:
@@ -102,7 +94,7 @@ def _settle(op: OpRow, rec: Recovered) -> str:
             # a move across filesystems stopped between placing the copy and removing
             # the original: the copy is complete (it is renamed into place only once
             # verified), so finishing means removing the original
-            if _same(src, dst):
+            if fileops.same_bytes(src, dst):
                 os.unlink(src)
                 return "done"
             rec.odd.append(f"{os.fsdecode(dst)}: another file is there; both left alone")
@@ -111,7 +103,7 @@ def _settle(op: OpRow, rec: Recovered) -> str:
         return "skipped"
     if op.action in ("copy", "reflink"):
         assert src is not None
-        return "done" if has_dst and _same(src, dst) else "skipped"
+        return "done" if has_dst and fileops.same_bytes(src, dst) else "skipped"
     if op.action == "hardlink":
         assert src is not None
         try:

@@ -12,16 +12,13 @@ from mediashelf.organize.journal import Run
 from mediashelf.organize.plan import Plan
 from mediashelf.query.display import human_size
 from mediashelf.query.output import dumps
-
-
-def _p(path: bytes) -> str:
-    return os.fsdecode(path).encode("utf-8", "backslashreplace").decode("utf-8")
+from mediashelf.report import printable_path
 
 
 def _rel(path: bytes, root: bytes) -> str:
     if path.startswith(root.rstrip(b"/") + b"/"):
-        return _p(path[len(root.rstrip(b"/")) + 1 :])
-    return _p(path)
+        return printable_path(path[len(root.rstrip(b"/")) + 1 :])
+    return printable_path(path)
 
 
 def _counts_line(counts: dict[str, int]) -> str:
@@ -64,16 +61,20 @@ def print_plan(plan: Plan, out: TextIO, *, json_mode: bool, summary_only: bool =
     if not summary_only:
         for op in plan.ops:
             tag = " (sidecar)" if op.sidecar else ""
-            out.write(f"{op.action:<8} {_p(op.src)}\n      -> {_rel(op.dst, plan.dest)}{tag}\n")
+            out.write(
+                f"{op.action:<8} {printable_path(op.src)}\n      -> {_rel(op.dst, plan.dest)}{tag}\n"
+            )
             if op.aside:
                 out.write(f"         (the file there goes to {_rel(op.aside, plan.dest)})\n")
         for c in plan.conflicts:
-            out.write(f"conflict {_p(c.src)}\n      -> {_rel(c.dst, plan.dest)}: {c.reason}\n")
+            out.write(
+                f"conflict {printable_path(c.src)}\n      -> {_rel(c.dst, plan.dest)}: {c.reason}\n"
+            )
     verb = "Would" if not summary_only else "Nothing to do:"
     if summary_only:
         out.write(f"{verb} {_counts_line(counts)}\n")
     else:
-        out.write(f"{verb} {plan.mode} {_counts_line(counts)} into {_p(plan.dest)}\n")
+        out.write(f"{verb} {plan.mode} {_counts_line(counts)} into {printable_path(plan.dest)}\n")
 
 
 def print_outcome(outcome: Outcome, plan: Plan | None, out: TextIO, *, json_mode: bool) -> None:
@@ -101,7 +102,7 @@ def print_outcome(outcome: Outcome, plan: Plan | None, out: TextIO, *, json_mode
     for note in outcome.notes[:20]:
         out.write(f"  note: {note}\n")
     for path, reason in outcome.failures[:20]:
-        out.write(f"  ! {_p(path)}: {reason}\n")
+        out.write(f"  ! {printable_path(path)}: {reason}\n")
     if len(outcome.failures) > 20:
         out.write(f"  … {len(outcome.failures) - 20} more failures\n")
     if outcome.status == "interrupted":

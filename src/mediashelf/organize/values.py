@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
+from mediashelf.query.albums import ALBUM_ARTIST_SQL
 from mediashelf.query.display import TEMPLATE_FIELDS, row_values
 
 #: shown where a tag the template needs is missing
@@ -116,11 +117,7 @@ class AlbumUnique:
         found = self._groups.get(sig)
         if found is not None:
             return found
-        artist = (
-            "coalesce(nullif(albumartist, ''), CASE WHEN compilation = 1 "
-            "THEN 'Various Artists' ELSE artist END)"
-        )
-        cols = [artist if k == "albumartist" else k for k in keys]
+        cols = [ALBUM_ARTIST_SQL if k == "albumartist" else k for k in keys]
         key_sql = " || x'1f' || ".join(f"lower(coalesce(CAST({c} AS TEXT), ''))" for c in cols)
         dis_sql = ", ".join(f"coalesce(CAST({d} AS TEXT), '')" for d in disam) or "''"
         groups: dict[str, list[tuple[Any, ...]]] = defaultdict(list)

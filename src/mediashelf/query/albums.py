@@ -21,13 +21,14 @@ from mediashelf.query.display import human_duration, human_size, local_time
 from mediashelf.query.fields import suggest
 from mediashelf.query.parse import Sort
 
-_ARTIST: Final = (
+#: a track's album artist: its own, "Various Artists" on a compilation, else its artist
+ALBUM_ARTIST_SQL: Final = (
     "coalesce(nullif(albumartist, ''), CASE WHEN compilation = 1 THEN 'Various Artists' "
     "ELSE nullif(artist, '') END)"
 )
 #: album field → (SQL aggregate, kind for sorting/showing, help)
 ALBUM_FIELDS: Final[dict[str, tuple[str, str, str]]] = {
-    "albumartist": (f"min({_ARTIST})", "text", "album artist"),
+    "albumartist": (f"min({ALBUM_ARTIST_SQL})", "text", "album artist"),
     "album": ("min(album)", "text", "album title"),
     "year": ("min(year)", "int", "earliest release year of its tracks"),
     "date": ("min(date)", "text", "earliest release date"),
@@ -47,7 +48,7 @@ ALBUM_FIELDS: Final[dict[str, tuple[str, str, str]]] = {
     "path": ("min(path)", "path", "folder of its first track"),
     "last_path": ("max(path)", "path", "folder of its last track"),
 }
-_KEY: Final = f"coalesce(mb_albumid, lower({_ARTIST}) || x'1f' || lower(album))"
+_KEY: Final = f"coalesce(mb_albumid, lower({ALBUM_ARTIST_SQL}) || x'1f' || lower(album))"
 
 
 def _order(sort: list[Sort]) -> str:

@@ -104,7 +104,7 @@ def show(name: str, value: Any) -> str:
 
 
 #: the catalog columns a field is computed from, where it is not a column of its own
-_SOURCES: Final[dict[str, tuple[str, ...]]] = {
+FIELD_SOURCES: Final[dict[str, tuple[str, ...]]] = {
     "multidisc": ("disc", "disctotal"),
     "filename": ("path",),
     "added": ("added_ns",),
@@ -117,7 +117,7 @@ def columns_for(fields: set[str] | frozenset[str]) -> list[str]:
     """The catalog columns needed to show `fields` (always with id and path)."""
     cols = {"id", "path"}
     for name in fields:
-        cols.update(_SOURCES.get(name, (name,)))
+        cols.update(FIELD_SOURCES.get(name, (name,)))
     return sorted(cols)
 
 
@@ -128,7 +128,7 @@ def _getter(name: str) -> Callable[[Any], str]:
         return lambda row: os.fsdecode(os.path.basename(row["path"]))
     if name == "failed":
         return lambda row: _bool(row["error"] is not None)
-    column = _SOURCES.get(name, (name,))[0]
+    column = FIELD_SOURCES.get(name, (name,))[0]
     conv = _CONVERTERS.get(name) or str
 
     def get(row: Any) -> str:

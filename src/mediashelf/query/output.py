@@ -6,14 +6,14 @@ row being written.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from typing import IO, Any, Final
 
-from mediashelf.model import AUDIO_FIELD_NAMES, VISUAL_FIELDS
+from mediashelf.catalog.queries import iso_utc
+from mediashelf.model import AUDIO_FIELD_NAMES, BOOL_FIELDS, LIST_FIELDS, VISUAL_FIELDS
 from mediashelf.organize.template import Template
 from mediashelf.query.compile import Compiled, QueryFunctions
 from mediashelf.query.display import row_values, show
@@ -39,8 +39,8 @@ KIND_FIELDS: Final[dict[str, tuple[str, ...]]] = {
     "video": (*_VIDEO_AUDIO, *_VISUAL_NAMES),
     "other": (),
 }
-_LISTS: Final = frozenset(n for n, t in (*VISUAL_FIELDS,) if t == "list") | {"artists"}
-_BOOLS: Final = frozenset(("compilation", "has_lyrics", "lossless"))
+_LISTS: Final = frozenset(LIST_FIELDS)
+_BOOLS: Final = frozenset(BOOL_FIELDS)
 
 DEFAULT_ITEM_FORMAT: Final = "%if{$title$artist,$artist - $album - $title,$path}"
 
@@ -96,12 +96,6 @@ def count(db: sqlite3.Connection, compiled: Compiled) -> int:
         raise  # pragma: no cover - check always raises
 
 
-def _iso_utc(ns: int | None) -> str | None:
-    if ns is None:
-        return None
-    return dt.datetime.fromtimestamp(ns / 1e9, dt.UTC).isoformat(timespec="seconds")
-
-
 def _json_value(name: str, value: Any) -> Any:
     if value is None:
         return None
@@ -122,7 +116,7 @@ def item_object(row: Row, fields: Sequence[str] | None = None) -> dict[str, Any]
         "ext": row["ext"],
         "size": row["size"],
         "mtime_ns": row["mtime_ns"],
-        "added": _iso_utc(row["added_ns"]),
+        "added": iso_utc(row["added_ns"]),
     }
     names = KIND_FIELDS.get(row["kind"], ())
     for name in names:
@@ -181,7 +175,7 @@ def write_csv(rows: Iterator[Row], out: IO[str], fields: Sequence[str] | None) -
         writer.writerow(
             [
                 os.fsdecode(row["path"]) if k == "path" else row["mtime_ns"] if k == "mtime_ns"
-                else _iso_utc(row["added_ns"]) if k == "added" else row[k] if k in ("id", "size")
+                else iso_utc(row["added_ns"]) if k == "added" else row[k] if k in ("id", "size")
                 else values(k)
                 for k in names
             ]

@@ -17,7 +17,7 @@ from typing import Any
 from mediashelf.catalog.connect import Catalog
 from mediashelf.catalog.folding import folded_json
 from mediashelf.extract.registry import extension
-from mediashelf.model import MEDIA_FIELDS, Extracted, Failure, FileStat
+from mediashelf.model import BOOL_FIELDS, LIST_FIELDS, MEDIA_FIELDS, Extracted, Failure, FileStat
 from mediashelf.scan.diff import ItemRow
 
 #: columns written for every item, in order
@@ -44,8 +44,8 @@ _ADDED_INDEX = ITEM_COLUMNS.index("added_ns")
 
 
 _FIELD_NAMES = tuple(name for name, _ in MEDIA_FIELDS)
-_LIST_FIELDS = tuple(name for name, ftype in MEDIA_FIELDS if ftype == "list")
-_BOOL_FIELDS = tuple(name for name, ftype in MEDIA_FIELDS if ftype == "bool")
+_LIST_FIELDS = LIST_FIELDS
+_BOOL_FIELDS = BOOL_FIELDS
 #: positions in ITEM_COLUMNS the scan reads back from a finished row
 PATH, FOLDER, KIND, SIZE, QUICK_HASH = (
     ITEM_COLUMNS.index(c) for c in ("path", "folder_id", "kind", "size", "quick_hash")

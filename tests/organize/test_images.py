@@ -54,3 +54,15 @@ def test_photos_and_ai_images_by_date_with_sidecars(shelf: Shelf, tmp_path: Path
     r = shelf.run("organize", "--into", dest, "--yes", "--preset", "ai-dated")
     assert r.returncode == 0, r.stderr
     assert (dest / "2023-04-05/camera/camera/DSC01.jpg.xmp").exists()
+
+
+def test_ai_dated_keeps_each_project_folder(shelf: Shelf, tmp_path: Path) -> None:
+    lib = tmp_path / "lib"
+    png = png_image(texts={"parameters": a1111_parameters()})
+    made = make_tree(lib, {"castle/00001.png": png, "forest/00002.png": png + b"\0"})
+    for path in made.values():
+        os.utime(path, ns=(1_700_000_000 * 10**9, 1_700_000_000 * 10**9))  # the same day
+    shelf.scan(lib)
+    ops = plan(shelf, tmp_path / "sorted", "--preset", "ai-dated")
+    assert ops["00001.png"].split("/")[1] == "castle"
+    assert ops["00002.png"].split("/")[1] == "forest"

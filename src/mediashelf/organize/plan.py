@@ -408,18 +408,29 @@ class _Planner:
             self.add(path, dst, size, mtime_ns, rid, sidecar=True)
 
     def _photo_sidecars(self, moves: list[tuple[bytes, bytes]], planned: set[bytes]) -> None:
-        """`IMG_1.jpg.xmp`, `IMG_1.xmp`, Takeout's `IMG_1.jpg.json` follow their photo."""
+        """`IMG_1.jpg.xmp`, `IMG_1.xmp`, Takeout's `IMG_1.jpg.json` follow their photo.
+
+        The scan catalogues sidecars (kind "other"), so one query finds them all; no
+        file is looked at per photo.
+        """
+        if not moves:
+            return
+        sidecars = {
+            path: (rid, size, mtime_ns)
+            for rid, path, size, mtime_ns in self.db.execute(
+                "SELECT id, path, size, mtime_ns FROM items "
+                "WHERE ext IN ('xmp', 'json') AND missing = 0"
+            )
+        }
         for src, dst in moves:
             stem, dst_stem = os.path.splitext(src)[0], os.path.splitext(dst)[0]
             for suffix in _PHOTO_SIDECARS:
                 for old, new in ((src + suffix, dst + suffix), (stem + suffix, dst_stem + suffix)):
-                    if old in planned or not os.path.isfile(old):
+                    found = sidecars.get(old)
+                    if found is None or old in planned:
                         continue
-                    st = os.stat(old)
-                    row = self.db.execute("SELECT id FROM items WHERE path = ?", (old,)).fetchone()
-                    if self.add(
-                        old, new, st.st_size, st.st_mtime_ns, row[0] if row else None, sidecar=True
-                    ):
+                    rid, size, mtime_ns = found
+                    if self.add(old, new, size, mtime_ns, rid, sidecar=True):
                         planned.add(old)
 
     def _order(self) -> None:

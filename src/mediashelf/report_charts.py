@@ -101,6 +101,11 @@ def hbars(
     return _svg(WIDTH, height, label, body)
 
 
+#: the frame of the charts with a value axis (columns, area)
+_PLOT_HEIGHT, _LEFT, _RIGHT, _TOP, _BOTTOM = 220, 44, 16, 10, 24
+_PLOT_W, _PLOT_H = WIDTH - _LEFT - _RIGHT, _PLOT_HEIGHT - _TOP - _BOTTOM
+
+
 def columns(
     points: Sequence[tuple[str, float]],
     *,
@@ -114,12 +119,11 @@ def columns(
 
     `axis_label(name)` gives the x-axis text to draw under a bar, or None.
     """
-    height, left, right, top, bottom = 220, 44, 16, 10, 24
-    plot_w, plot_h = WIDTH - left - right, height - top - bottom
-    body = _y_axis(max((v for _, v in points), default=0), left, top, plot_w, plot_h)
+    body = _y_axis(max((v for _, v in points), default=0), _LEFT, _TOP, _PLOT_W, _PLOT_H)
     if not points:
-        return _svg(WIDTH, height, label, [*body, _no_data(height)])
+        return _svg(WIDTH, _PLOT_HEIGHT, label, [*body, _no_data(_PLOT_HEIGHT)])
     top_value = nice_ceiling(max(v for _, v in points))
+    height, left, top, plot_w, plot_h = _PLOT_HEIGHT, _LEFT, _TOP, _PLOT_W, _PLOT_H
     step = plot_w / len(points)
     bar_w = max(1, math.floor(step * 0.8))
     for i, (name, value) in enumerate(points):
@@ -156,12 +160,11 @@ def area(
 
     `axis_label(name)` gives the x-axis text to draw under a point, or None.
     """
-    height, left, right, top, bottom = 220, 44, 16, 10, 24
-    plot_w, plot_h = WIDTH - left - right, height - top - bottom
-    body = _y_axis(max((v for _, v in points), default=0), left, top, plot_w, plot_h)
+    body = _y_axis(max((v for _, v in points), default=0), _LEFT, _TOP, _PLOT_W, _PLOT_H)
     if not points:
-        return _svg(WIDTH, height, label, [*body, _no_data(height)])
+        return _svg(WIDTH, _PLOT_HEIGHT, label, [*body, _no_data(_PLOT_HEIGHT)])
     top_value = nice_ceiling(max(v for _, v in points))
+    height, left, top, plot_w, plot_h = _PLOT_HEIGHT, _LEFT, _TOP, _PLOT_W, _PLOT_H
     n = len(points)
     xs = [left + (plot_w * i / (n - 1) if n > 1 else plot_w / 2) for i in range(n)]
     ys = [top + plot_h - plot_h * max(v, 0) / top_value for _, v in points]

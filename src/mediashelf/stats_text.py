@@ -115,6 +115,10 @@ def render_text(stats: dict[str, Any]) -> str:
     def share(n: int, whole: int) -> str:
         return percent(share_of(n, whole))
 
+    def figures(g: dict[str, Any], whole: int) -> tuple[str, str, str, str]:
+        """items, share of `whole`, size, duration: the columns every breakdown shows"""
+        return _n(g["items"]), share(g["items"], whole), human_bytes(g["size"]), _dur(g["duration"])
+
     audio = stats["tags"]["audio_items"]
     section(
         "Kinds",
@@ -122,10 +126,7 @@ def render_text(stats: dict[str, Any]) -> str:
         [
             (
                 g["name"],
-                _n(g["items"]),
-                share(g["items"], total),
-                human_bytes(g["size"]),
-                _dur(g["duration"]),
+                *figures(g, total),
             )
             for g in stats["kinds"]
         ],
@@ -138,10 +139,7 @@ def render_text(stats: dict[str, Any]) -> str:
             (
                 printable(g["name"] or "unknown"),
                 g["kind"],
-                _n(g["items"]),
-                share(g["items"], total),
-                human_bytes(g["size"]),
-                _dur(g["duration"]),
+                *figures(g, total),
             )
             for g in stats["formats"]
         ],
@@ -153,10 +151,7 @@ def render_text(stats: dict[str, Any]) -> str:
         [
             (
                 printable(g["name"] or "unknown"),
-                _n(g["items"]),
-                share(g["items"], audio),
-                human_bytes(g["size"]),
-                _dur(g["duration"]),
+                *figures(g, audio),
             )
             for g in stats["codecs"]
         ],

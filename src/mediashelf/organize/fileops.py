@@ -19,6 +19,7 @@ import fcntl
 import os
 import shutil
 import time
+from collections.abc import Iterator
 from typing import Final
 
 import xxhash
@@ -63,6 +64,17 @@ def rename_noreplace(src: bytes, dst: bytes) -> None:
     os.unlink(src)
 
 
+@contextlib.contextmanager
+def _removed_on_error(path: bytes) -> Iterator[None]:
+    """Delete `path` (a temporary file or a .trashinfo) if the block does not finish."""
+    try:
+        yield
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        raise
+
+
 def _fsync_dir(path: bytes) -> None:
     with contextlib.suppress(OSError):
         fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
@@ -89,7 +101,7 @@ def copy_verified(src: bytes, dst: bytes, *, reflink: bool = False) -> None:
         os.unlink(tmp)  # left by an earlier crash
     h = xxhash.xxh3_128()
     size = 0
-    try:
+    with _removed_on_error(tmp):
         with open(src, "rb") as fin, open(tmp, "xb") as fout:
             cloned = False
             if reflink:
@@ -111,10 +123,6 @@ def copy_verified(src: bytes, dst: bytes, *, reflink: bool = False) -> None:
             if got_size != size or got_hash != h.digest():
                 raise OSError(errno.EIO, "the copy does not match the source (size or hash)")
         rename_noreplace(tmp, dst)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
     _fsync_dir(os.path.dirname(dst))
 
 
@@ -171,16 +179,12 @@ def trash(src: bytes, dst: bytes) -> None:
     when = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime())
     text = f"[Trash Info]\nPath={quote(os.path.abspath(src), safe='/')}\nDeletionDate={when}\n"
     fd = os.open(info, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
+    with _removed_on_error(info):
         with os.fdopen(fd, "w", encoding="ascii") as f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
         rename_noreplace(src, dst)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(info)
-        raise
     _fsync_dir(os.path.dirname(dst))
 
 
@@ -198,12 +202,8 @@ def link_over(src: bytes, dst: bytes) -> None:
     with contextlib.suppress(FileNotFoundError):
         os.unlink(tmp)  # left by an earlier crash
     os.link(src, tmp, follow_symlinks=False)
-    try:
+    with _removed_on_error(tmp):
         os.rename(tmp, dst)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
     _fsync_dir(os.path.dirname(dst))
 
 
@@ -215,7 +215,7 @@ def unshare(dst: bytes, mtime_ns: int | None) -> None:
         os.unlink(tmp)  # left by an earlier crash
     h = xxhash.xxh3_128()
     size = 0
-    try:
+    with _removed_on_error(tmp):
         with open(dst, "rb") as fin, open(tmp, "xb") as fout:
             while chunk := fin.read(_CHUNK):
                 h.update(chunk)
@@ -229,8 +229,4 @@ def unshare(dst: bytes, mtime_ns: int | None) -> None:
         if mtime_ns is not None:
             os.utime(tmp, ns=(mtime_ns, mtime_ns))
         os.rename(tmp, dst)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
     _fsync_dir(os.path.dirname(dst))

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from mediashelf.catalog.connect import Catalog
+from mediashelf.catalog.folders import folder_row
 from mediashelf.errors import PlanError
 from mediashelf.organize import fileops, journal
 from mediashelf.organize.journal import Step
@@ -77,20 +78,6 @@ def _interruptible() -> Iterator[list[bool]]:
 # -- the catalog side of a finished operation -------------------------------------------------
 
 
-def _folder_ids(db: sqlite3.Connection, folders: set[bytes]) -> dict[bytes, int]:
-    out = {}
-    for folder in folders:
-        row = db.execute("SELECT id FROM folders WHERE path = ?", (folder,)).fetchone()
-        if row is None:
-            row = (db.execute("INSERT INTO folders (path) VALUES (?)", (folder,)).lastrowid,)
-        out[folder] = int(row[0])
-    return out
-
-
-def _item_columns(db: sqlite3.Connection) -> list[str]:
-    return [r[1] for r in db.execute("PRAGMA table_info(items)")]
-
-
 def catalog_done(
     db: sqlite3.Connection, done: Sequence[tuple[Step, dict[str, Any] | None]]
 ) -> None:
@@ -102,7 +89,7 @@ def catalog_done(
         if step.src is not None:
             touched.add(os.path.dirname(step.src))
     made = [(s, a) for s, a in done if s.action in ("move", "aside", "copy", "reflink", "hardlink")]
-    folder_ids = _folder_ids(db, {os.path.dirname(s.dst) for s, _ in made})
+    folder_ids = {d: folder_row(db, d) for d in {os.path.dirname(s.dst) for s, _ in made}}
     # a row left at a destination describes a file that is no longer there
     db.executemany("DELETE FROM items WHERE path = ?", [(s.dst,) for s, _ in made])
     moves = [(s, a) for s, a in made if s.action in ("move", "aside") and s.src is not None]
@@ -124,7 +111,9 @@ def catalog_done(
     )
     copies = [(s, a) for s, a in made if s.action in ("copy", "reflink", "hardlink")]
     if copies:
-        cols = [c for c in _item_columns(db) if c != "id"]
+        from mediashelf.scan.write import ITEM_COLUMNS  # here: only copies need it
+
+        cols = list(ITEM_COLUMNS)
         new = {
             "path": "?", "folder_id": "?", "dev": "?", "ino": "?", "mtime_ns": "?",
             "added_ns": "?", "updated_ns": "?", "missing": "0",

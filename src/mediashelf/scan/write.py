@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from mediashelf.catalog.connect import Catalog
+from mediashelf.catalog.folders import folder_row
 from mediashelf.catalog.folding import folded_json
 from mediashelf.extract.registry import extension
 from mediashelf.model import BOOL_FIELDS, LIST_FIELDS, MEDIA_FIELDS, Extracted, Failure, FileStat
@@ -116,14 +117,7 @@ class Writer:
         fid = self._folder_ids.get(path)
         if fid is None:
             self._begin()
-            row = self.db.execute("SELECT id FROM folders WHERE path = ?", (path,)).fetchone()
-            if row is None:
-                fid = int(
-                    self.db.execute("INSERT INTO folders (path) VALUES (?)", (path,)).lastrowid or 0
-                )
-            else:
-                fid = int(row[0])
-            self._folder_ids[path] = fid
+            fid = self._folder_ids[path] = folder_row(self.db, path)
         return fid
 
     def set_signature(self, folder_id: int, signature: bytes | None) -> None:

@@ -94,34 +94,45 @@ def _hash_file(path: bytes) -> tuple[int, bytes]:
     return size, h.digest()
 
 
-def copy_verified(src: bytes, dst: bytes, *, reflink: bool = False) -> None:
-    """Copy `src` to a new file `dst` (never replacing one), durably and verified."""
+def _copy_to_temp(src: bytes, tmp: bytes) -> None:
+    """Copy the bytes of `src` into a new file `tmp`, fsync it, and check it against
+    the xxh3-128 hash of what was read."""
+    h = xxhash.xxh3_128()
+    size = 0
+    with open(src, "rb") as fin, open(tmp, "xb") as fout:
+        while chunk := fin.read(_CHUNK):
+            h.update(chunk)
+            size += len(chunk)
+            fout.write(chunk)
+        fout.flush()
+        os.fsync(fout.fileno())
+    if _hash_file(tmp) != (size, h.digest()):
+        raise OSError(errno.EIO, "the copy does not match the source (size or hash)")
+
+
+def _clone_to_temp(src: bytes, tmp: bytes) -> None:
+    """A new file `tmp` sharing the blocks of `src` (FICLONE), fsynced."""
+    with open(src, "rb") as fin, open(tmp, "xb") as fout:
+        try:
+            fcntl.ioctl(fout.fileno(), _FICLONE, fin.fileno())
+        except OSError as e:
+            raise ReflinkUnsupported(e.errno, e.strerror) from e
+        os.fsync(fout.fileno())
+
+
+def _fresh_temp(dst: bytes) -> bytes:
     tmp = tmp_name(dst)
     with contextlib.suppress(FileNotFoundError):
         os.unlink(tmp)  # left by an earlier crash
-    h = xxhash.xxh3_128()
-    size = 0
+    return tmp
+
+
+def copy_verified(src: bytes, dst: bytes, *, reflink: bool = False) -> None:
+    """Copy `src` to a new file `dst` (never replacing one), durably and verified."""
+    tmp = _fresh_temp(dst)
     with _removed_on_error(tmp):
-        with open(src, "rb") as fin, open(tmp, "xb") as fout:
-            cloned = False
-            if reflink:
-                try:
-                    fcntl.ioctl(fout.fileno(), _FICLONE, fin.fileno())
-                    cloned = True
-                except OSError as e:
-                    raise ReflinkUnsupported(e.errno, e.strerror) from e
-            if not cloned:
-                while chunk := fin.read(_CHUNK):
-                    h.update(chunk)
-                    size += len(chunk)
-                    fout.write(chunk)
-            fout.flush()
-            os.fsync(fout.fileno())
+        (_clone_to_temp if reflink else _copy_to_temp)(src, tmp)
         shutil.copystat(src, tmp, follow_symlinks=False)
-        if not cloned:
-            got_size, got_hash = _hash_file(tmp)
-            if got_size != size or got_hash != h.digest():
-                raise OSError(errno.EIO, "the copy does not match the source (size or hash)")
         rename_noreplace(tmp, dst)
     _fsync_dir(os.path.dirname(dst))
 
@@ -198,9 +209,7 @@ def untrash(src: bytes, dst: bytes) -> None:
 def link_over(src: bytes, dst: bytes) -> None:
     """Replace `dst` by a hard link to `src`: linked under a temporary name, then renamed
     over it (atomic: `dst` is at every moment either the old file or the link)."""
-    tmp = tmp_name(dst)
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(tmp)  # left by an earlier crash
+    tmp = _fresh_temp(dst)
     os.link(src, tmp, follow_symlinks=False)
     with _removed_on_error(tmp):
         os.rename(tmp, dst)
@@ -210,22 +219,10 @@ def link_over(src: bytes, dst: bytes) -> None:
 def unshare(dst: bytes, mtime_ns: int | None) -> None:
     """Make `dst` (a hard link) an independent file with the same bytes: a verified copy
     under its temporary name renamed over it; `mtime_ns` restores its modification time."""
-    tmp = tmp_name(dst)
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(tmp)  # left by an earlier crash
-    h = xxhash.xxh3_128()
-    size = 0
+    tmp = _fresh_temp(dst)
     with _removed_on_error(tmp):
-        with open(dst, "rb") as fin, open(tmp, "xb") as fout:
-            while chunk := fin.read(_CHUNK):
-                h.update(chunk)
-                size += len(chunk)
-                fout.write(chunk)
-            fout.flush()
-            os.fsync(fout.fileno())
+        _copy_to_temp(dst, tmp)
         shutil.copymode(dst, tmp)
-        if _hash_file(tmp) != (size, h.digest()):
-            raise OSError(errno.EIO, "the copy does not match the source (size or hash)")
         if mtime_ns is not None:
             os.utime(tmp, ns=(mtime_ns, mtime_ns))
         os.rename(tmp, dst)

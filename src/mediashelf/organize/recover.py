@@ -53,6 +53,14 @@ class Recovered:
         return text
 
 
+def _one_file(a: bytes, b: bytes) -> bool | None:
+    """Whether two paths name the same file; None when either cannot be looked at."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return None
+
+
 def _settle(op: OpRow, rec: Recovered) -> str:
     """'done' or 'skipped' (not done) for one intended operation, from the disk."""
     if op.action in ("move", "aside", "copy", "reflink", "link-over", "unshare"):
@@ -74,18 +82,12 @@ def _settle(op: OpRow, rec: Recovered) -> str:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(info)
         return state
-    if op.action == "link-over":
+    if op.action in ("link-over", "hardlink"):  # done: the two paths are one file
         assert src is not None
-        try:
-            return "done" if os.path.samefile(src, dst) else "skipped"
-        except OSError:
-            return "skipped"
-    if op.action == "unshare":
+        return "done" if _one_file(src, dst) else "skipped"
+    if op.action == "unshare":  # done: they are two files again
         assert src is not None
-        try:
-            return "skipped" if os.path.samefile(src, dst) else "done"
-        except OSError:
-            return "skipped"
+        return "skipped" if _one_file(src, dst) in (True, None) else "done"
     if op.action in ("move", "aside"):
         assert src is not None
         if has_dst and not has_src:
@@ -104,13 +106,6 @@ def _settle(op: OpRow, rec: Recovered) -> str:
     if op.action in ("copy", "reflink"):
         assert src is not None
         return "done" if has_dst and fileops.same_bytes(src, dst) else "skipped"
-    if op.action == "hardlink":
-        assert src is not None
-        try:
-            same = os.path.samefile(src, dst)
-        except OSError:
-            same = False
-        return "done" if same else "skipped"
     if op.action == "symlink":
         return "done" if os.path.islink(dst) and os.readlink(dst) == src else "skipped"
     if op.action in ("remove", "rmdir", "delete"):

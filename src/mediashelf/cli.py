@@ -15,7 +15,14 @@ import sys
 from typing import TYPE_CHECKING
 
 from mediashelf import __version__
-from mediashelf.errors import EXIT_FATAL, EXIT_OK, EXIT_USAGE, ConfigError, ShelfError
+from mediashelf.errors import (
+    EXIT_FATAL,
+    EXIT_OK,
+    EXIT_USAGE,
+    ConfigError,
+    InjectedCrash,
+    ShelfError,
+)
 
 if TYPE_CHECKING:
     pass
@@ -554,8 +561,6 @@ def main(argv: list[str] | None = None) -> int:
             f"shelf: catalog error ({db}): {e}; check the file and its permissions", file=sys.stderr
         )
         return EXIT_FATAL
-    except BaseException as e:  # --fail-after's injected crash (tests only)
-        if type(e).__name__ != "InjectedCrash":
-            raise
+    except InjectedCrash as e:  # --fail-after (crash-safety tests)
         print(f"shelf: {e} (--fail-after)", file=sys.stderr)
         return 99

@@ -94,3 +94,8 @@ class TooLarge(MediaError):
     """Reading the file needed more memory than the worker's ceiling."""
 
     kind = "memory"
+
+
+class InjectedCrash(BaseException):
+    """Raised by `--fail-after` (crash-safety tests): the run stops as if the process
+    had been killed.  Not a ShelfError, so no handler treats it as a normal failure."""

@@ -20,7 +20,7 @@ from typing import Any, Final
 
 from mediashelf.catalog.connect import Catalog
 from mediashelf.catalog.folders import folder_row
-from mediashelf.errors import PlanError
+from mediashelf.errors import InjectedCrash, PlanError
 from mediashelf.organize import fileops, journal
 from mediashelf.organize.journal import Step
 from mediashelf.organize.plan import Plan
@@ -28,10 +28,6 @@ from mediashelf.organize.sanitize import ensure_inside
 from mediashelf.report import NullProgress, Progress
 
 BATCH: Final = 256
-
-
-class InjectedCrash(BaseException):
-    """Raised by `fail_after`: the run stops as if the process had been killed."""
 
 
 class _Steps:

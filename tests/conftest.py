@@ -271,7 +271,7 @@ def scan_in_process(
     settings = load_settings(config_path=config, db=str(db), jobs=jobs, env={}, **flags)
     catalog = open_catalog(settings.db)
     try:
-        catalog.acquire_scan_lock()
+        catalog.acquire_lease()
         return run_scan(
             catalog,
             settings,

@@ -51,10 +51,19 @@ def test_scan_help_describes_the_options(shelf: Shelf) -> None:
         assert option in out
 
 
-def test_no_command_prints_help_and_exits_2(shelf: Shelf) -> None:
+def test_no_command_prints_help_to_stdout_and_exits_0(shelf: Shelf) -> None:
+    # asked for nothing, `shelf` shows what it can do; nothing went wrong
     r = run(shelf)
-    assert r.returncode == 2
+    assert r.returncode == 0
     assert b"usage: shelf" in r.stdout
+    assert b"organize" in r.stdout
+    assert r.stderr == b""
+
+
+def test_every_command_that_changes_files_takes_yes(shelf: Shelf) -> None:
+    for command in ("organize", "undo", "dupes"):
+        out = run(shelf, command, "--help").stdout.decode()
+        assert "--yes" in out and "-y" in out, command
 
 
 def test_unknown_option_is_a_usage_error(shelf: Shelf) -> None:

@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 
 from mediashelf.catalog import Catalog, open_catalog
+from mediashelf.console import total_duration
 from mediashelf.model import Extracted, Failure, FileStat
 from mediashelf.scan.write import Writer
 from mediashelf.stats import BAND_NAMES, TAG_FIELDS, compute_stats
-from mediashelf.stats_text import human_duration, render_text
+from mediashelf.stats_text import render_text
 from tests.conftest import scan_in_process, upsert
 from tests.media import flac, make_tree, mp3, ogg
 
@@ -325,8 +326,8 @@ def test_text_report(catalog: Catalog) -> None:
     assert "\x1b" not in text and "Evil\\x1b[2J" in text
 
 
-def test_human_duration() -> None:
-    assert [human_duration(s) for s in (0, 59.6, 61, 3600, 3 * 86400 + 7200 + 5)] == [
+def test_total_duration() -> None:
+    assert [total_duration(s) for s in (0, 59.6, 61, 3600, 3 * 86400 + 7200 + 5)] == [
         "0 s",
         "1 min 0 s",
         "1 min 1 s",

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any, Final
 
-from mediashelf.report import human_bytes
+from mediashelf.console import summary_size, total_duration
 from mediashelf.report_charts import area, columns, hbars
-from mediashelf.stats_text import band_label, human_duration, percent, samplerate_label
+from mediashelf.stats_text import band_label, percent, samplerate_label
 
 #: one colour per chart (a test finds each chart's pixels by it)
 COLORS: Final[dict[str, str]] = {
@@ -94,8 +94,8 @@ def _section(heading: str, body: str, note: str = "") -> str:
 def _figures(stats: dict[str, Any]) -> str:
     figures = [
         ("items", f"{stats['items']:,}"),
-        ("size", human_bytes(stats["size"])),
-        ("playing time", human_duration(stats["duration"])),
+        ("size", summary_size(stats["size"])),
+        ("playing time", total_duration(stats["duration"])),
         ("lossless", percent(stats["lossless"]["share"])),
         ("artists", f"{stats['artists']['distinct']:,}"),
         ("albums", f"{stats['albums']['distinct']:,}"),
@@ -180,7 +180,7 @@ def _growth_chart(stats: dict[str, Any]) -> str:
         css_class="area-growth",
         label="Items in the library by month added",
         axis_label=axis,
-        describe=lambda m, v: f"{m}: {int(v):,} items, {human_bytes(sizes[m])}",
+        describe=lambda m, v: f"{m}: {int(v):,} items, {summary_size(sizes[m])}",
     )
 
 
@@ -226,7 +226,7 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], numeric: Seque
 
 def _artists_table(stats: dict[str, Any]) -> str:
     rows = [
-        (str(i), a["name"], f"{a['items']:,}", f"{a['albums']:,}", human_duration(a["duration"]))
+        (str(i), a["name"], f"{a['items']:,}", f"{a['albums']:,}", total_duration(a["duration"]))
         for i, a in enumerate(stats["artists"]["top"], 1)
     ]
     return _table(("#", "artist", "items", "albums", "time"), rows, (True, False, True, True, True))
@@ -256,7 +256,7 @@ def _codecs_table(stats: dict[str, Any]) -> str:
         (
             str(c["name"] or "unknown"),
             f"{c['items']:,}",
-            human_bytes(c["size"]),
+            summary_size(c["size"]),
             percent(_ratio(c["items"], audio)),
         )
         for c in stats["codecs"]

@@ -6,23 +6,8 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
-from mediashelf.report import human_bytes
+from mediashelf.console import printable, summary_size, total_duration
 from mediashelf.stats import UNKNOWN_BAND, share_of
-
-
-def human_duration(seconds: float) -> str:
-    """A duration for people: "2 d 3 h", "3 h 12 min", "4 min 5 s", "12 s"."""
-    s = round(seconds)
-    days, s = divmod(s, 86_400)
-    hours, s = divmod(s, 3_600)
-    minutes, s = divmod(s, 60)
-    if days:
-        return f"{days:,} d {hours} h"
-    if hours:
-        return f"{hours} h {minutes} min"
-    if minutes:
-        return f"{minutes} min {s} s"
-    return f"{s} s"
 
 
 def percent(share: float | None) -> str:
@@ -38,14 +23,6 @@ def samplerate_label(hz: int | None) -> str:
     if hz is None:
         return "unknown"
     return f"{hz / 1000:g} kHz"
-
-
-def printable(text: object, limit: int = 40) -> str:
-    """Untrusted text for a terminal: control characters escaped, long values cut."""
-    s = "" if text is None else str(text)
-    if not s.isprintable():
-        s = "".join(c if c.isprintable() else repr(c)[1:-1] for c in s)
-    return s if len(s) <= limit else s[: limit - 1] + "…"
 
 
 def _width(s: str) -> int:
@@ -69,7 +46,7 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], align: str) ->
 
 
 def _dur(seconds: float) -> str:
-    return human_duration(seconds) if seconds else "-"
+    return total_duration(seconds) if seconds else "-"
 
 
 def _n(value: int) -> str:
@@ -85,12 +62,12 @@ def render_text(stats: dict[str, Any]) -> str:
     summary = [
         (
             "items",
-            f"{_n(total)}  ({human_bytes(stats['size'])}, {human_duration(stats['duration'])})",
+            f"{_n(total)}  ({summary_size(stats['size'])}, {total_duration(stats['duration'])})",
         ),
         (
             "lossless",
             f"{_n(stats['lossless']['items'])} audio items ({percent(stats['lossless']['share'])}),"
-            f" {human_bytes(stats['lossless']['size'])}",
+            f" {summary_size(stats['lossless']['size'])}",
         ),
         (
             "names",
@@ -117,7 +94,12 @@ def render_text(stats: dict[str, Any]) -> str:
 
     def figures(g: dict[str, Any], whole: int) -> tuple[str, str, str, str]:
         """items, share of `whole`, size, duration: the columns every breakdown shows"""
-        return _n(g["items"]), share(g["items"], whole), human_bytes(g["size"]), _dur(g["duration"])
+        return (
+            _n(g["items"]),
+            share(g["items"], whole),
+            summary_size(g["size"]),
+            _dur(g["duration"]),
+        )
 
     audio = stats["tags"]["audio_items"]
     section(
@@ -165,7 +147,7 @@ def render_text(stats: dict[str, Any]) -> str:
                 band_label(g["band"]),
                 _n(g["items"]),
                 share(g["items"], audio),
-                human_bytes(g["size"]),
+                summary_size(g["size"]),
             )
             for g in stats["bitrates"]
             if g["items"] or g["band"] != UNKNOWN_BAND
@@ -203,7 +185,7 @@ def render_text(stats: dict[str, Any]) -> str:
                 printable(a["name"]),
                 _n(a["items"]),
                 _n(a["albums"]),
-                human_duration(a["duration"]),
+                total_duration(a["duration"]),
             )
             for i, a in enumerate(stats["artists"]["top"], 1)
         ],

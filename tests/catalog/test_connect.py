@@ -112,19 +112,20 @@ def test_second_scan_lock_is_refused_with_a_clear_message(tmp_path: Path) -> Non
     db = tmp_path / "cat.db"
     a, b = open_catalog(db), open_catalog(db)
     try:
-        a.acquire_scan_lock()
+        a.acquire_lease()
         with pytest.raises(CatalogBusy) as err:
-            b.acquire_scan_lock()
+            b.acquire_lease()
         message = str(err.value)
-        assert f"another scan (pid {os.getpid()}) is running" in message
+        assert f"another shelf command (pid {os.getpid()}" in message
+        assert "is changing the catalog" in message
         assert str(db) in message and "--wait" in message
         assert err.value.exit_code == 3
         t0 = time.monotonic()
         with pytest.raises(CatalogBusy):
-            b.acquire_scan_lock(wait=0.3)
+            b.acquire_lease(wait=0.3)
         assert time.monotonic() - t0 >= 0.3
-        a.release_scan_lock()
-        b.acquire_scan_lock()  # free again
+        a.release_lease()
+        b.acquire_lease()  # free again
     finally:
         a.close()
         b.close()
@@ -140,7 +141,7 @@ def lock_holder(db: Path, hold: str) -> subprocess.Popen[bytes]:
             "from pathlib import Path\n"
             "from mediashelf.catalog import open_catalog\n"
             "c = open_catalog(Path(sys.argv[1]))\n"
-            "c.acquire_scan_lock()\n"
+            "c.acquire_lease()\n"
             "print('locked', flush=True)\n" + hold,
             str(db),
         ],
@@ -157,8 +158,8 @@ def test_waiting_for_the_lock_succeeds_when_the_holder_lets_go(tmp_path: Path) -
         cat = open_catalog(db)
         try:
             with pytest.raises(CatalogBusy, match=f"pid {holder.pid}"):
-                cat.acquire_scan_lock()
-            cat.acquire_scan_lock(wait=20)
+                cat.acquire_lease()
+            cat.acquire_lease(wait=20)
         finally:
             cat.close()
     finally:
@@ -175,7 +176,7 @@ def test_lock_is_released_when_its_holder_is_killed(tmp_path: Path) -> None:
         cat = open_catalog(db)
         try:
             with pytest.raises(CatalogBusy, match=f"pid {holder.pid}"):
-                cat.acquire_scan_lock()
+                cat.acquire_lease()
             os.kill(holder.pid, signal.SIGKILL)
             holder.wait(timeout=10)
             wait_until(lambda: _try_lock(cat), timeout=5, what="the lock to be free")
@@ -189,7 +190,7 @@ def test_lock_is_released_when_its_holder_is_killed(tmp_path: Path) -> None:
 
 def _try_lock(cat: object) -> bool:
     try:
-        cat.acquire_scan_lock()  # type: ignore[attr-defined]
+        cat.acquire_lease()  # type: ignore[attr-defined]
     except CatalogBusy:
         return False
     return True

@@ -61,7 +61,7 @@ def _plan(db: Path, action: str, keep: str = "best", to: Path | None = None) -> 
 def _apply(db: Path, res: Any, fail_after: int | None = None) -> Any:
     catalog = open_catalog(db)
     try:
-        catalog.acquire_scan_lock()
+        catalog.acquire_lease()
         return resolution.execute(catalog, res, "test", fail_after=fail_after)
     finally:
         catalog.close()
@@ -70,7 +70,7 @@ def _apply(db: Path, res: Any, fail_after: int | None = None) -> Any:
 def _undo(db: Path) -> Any:
     catalog = open_catalog(db)
     try:
-        catalog.acquire_scan_lock()
+        catalog.acquire_lease()
         return undo(catalog, None, force=False, command="undo")
     finally:
         catalog.close()
@@ -316,7 +316,7 @@ def test_a_failure_after_every_step_is_recovered(
         label = f"{action}, crash after step {n}"
         catalog = open_catalog(db)
         try:
-            catalog.acquire_scan_lock()
+            catalog.acquire_lease()
             recover(catalog)
             assert not journal.unfinished(catalog.db), label
         finally:

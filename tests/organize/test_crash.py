@@ -35,7 +35,7 @@ def _apply(db: Path, lib: Path, dest: Path, mode: str, fail_after: int | None) -
     """Plan and apply in this process; return the number of steps it took (or failed at)."""
     catalog = open_catalog(db)
     try:
-        catalog.acquire_scan_lock()
+        catalog.acquire_lease()
         plan = make_plan(catalog.db, Request((), os.fsencode(dest), mode), OrganizeSettings())  # type: ignore[arg-type]
         run_id = journal.start_run(catalog, "test", mode, plan.dest)
         sources = sorted({os.path.dirname(op.src) for op in plan.ops})
@@ -54,7 +54,7 @@ def _apply(db: Path, lib: Path, dest: Path, mode: str, fail_after: int | None) -
 def _recover(db: Path) -> list[object]:
     catalog = open_catalog(db)
     try:
-        catalog.acquire_scan_lock()
+        catalog.acquire_lease()
         found = recover(catalog)
         assert not journal.unfinished(catalog.db)
         assert not journal.ops_of(catalog.db, 1, "intended")
@@ -118,7 +118,7 @@ def test_a_failure_after_every_step_is_recovered(template: Path, mode: str) -> N
             # ... and undoing both runs gives back the original tree
             catalog = open_catalog(db)
             try:
-                catalog.acquire_scan_lock()
+                catalog.acquire_lease()
                 for run in journal.runs(catalog.db):
                     if run.mode != "undo" and run.undone_by is None:
                         undo(catalog, run.id, force=False, command="test undo")

@@ -43,7 +43,8 @@ def committed_items(db: Path) -> int:
 
 def lock_holder(db: Path) -> str:
     try:
-        return Path(str(db) + ".lock").read_text().strip()
+        # "PID COMMAND LINE"
+        return Path(str(db) + ".lock").read_text().strip().partition(" ")[0]
     except FileNotFoundError:
         return ""
 
@@ -226,7 +227,9 @@ def test_second_scan_is_refused_while_one_runs(
         assert r.stdout == b""
         err = r.stderr.decode()
         assert len(err.splitlines()) == 1, err
-        assert err.startswith(f"shelf: another scan (pid {first.pid}) is running on {shelf.db}")
+        assert err.startswith(f"shelf: another shelf command (pid {first.pid}: shelf ")
+        assert " scan " in err
+        assert f"is changing the catalog {shelf.db}" in err
         assert "--wait" in err
     out, err = first.communicate(timeout=120)
     assert first.returncode == 0, err

@@ -15,10 +15,10 @@ from mediashelf.catalog import open_catalog
 from mediashelf.catalog.queries import current_failures
 from mediashelf.config import load_settings
 from mediashelf.model import Listing
-from mediashelf.report import RecordingProgress
 from mediashelf.scan import run_scan
 from tests.conftest import assert_catalog_matches_disk, read_items, scan_in_process
 from tests.media import flac, jpeg, m4a, make_tree, mp3, ogg, opus
+from tests.progress import RecordingProgress
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Opening the catalog: location, pragmas, migrations, transactions and the scan lock."""
+"""Opening the catalog: location, pragmas, migrations, transactions and the writer lease."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 from mediashelf.catalog.schema import migrate
 from mediashelf.errors import CatalogBusy, CatalogError
 
-#: descriptors of scan locks this process holds (see `drop_inherited_locks`)
+#: descriptors of writer leases this process holds (see `drop_inherited_locks`)
 _HELD_LOCKS: set[int] = set()
 
 
@@ -70,11 +70,13 @@ class Catalog:
         self._depth -= 1
         self.db.execute("COMMIT" if depth == 0 else f"RELEASE {name}")
 
-    def acquire_scan_lock(self, wait: float = 0.0) -> None:
-        """Take the catalog's exclusive scan lock (a `flock` on `<db>.lock`).
+    def acquire_lease(self, wait: float = 0.0, command: str = "shelf") -> None:
+        """Take the catalog's writer lease: one command at a time changes the catalog.
 
-        The kernel drops the lock when the process dies, even by SIGKILL, so a
-        crashed scan never leaves a stale lock behind.
+        Scan, organize, undo, recover, dupes --apply and prune hold it; readers never
+        need it.  It is an `flock` on `<db>.lock`, which the kernel drops when the
+        process dies, even by SIGKILL, so a crashed command never leaves a stale lease.
+        The file names the holder (pid and command) for the message of the next one.
         """
         lock_path = str(self.path) + ".lock"
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -88,19 +90,21 @@ class Catalog:
                     os.close(fd)
                     raise CatalogError(f"cannot lock catalog {self.path}: {e.strerror}") from e
                 if time.monotonic() >= deadline:
-                    holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+                    holder = os.pread(fd, 512, 0).decode(errors="replace").strip() or "?"
                     os.close(fd)
+                    pid, _, what = holder.partition(" ")
                     raise CatalogBusy(
-                        f"another scan (pid {holder}) is running on {self.path}; "
+                        f"another shelf command (pid {pid}{': ' + what if what else ''}) "
+                        f"is changing the catalog {self.path}; "
                         "wait for it to finish or pass --wait SECONDS"
                     ) from None
                 time.sleep(0.1)
         os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        os.pwrite(fd, f"{os.getpid()} {command[:400]}".encode(errors="replace"), 0)
         self._lock_fd = fd
         _HELD_LOCKS.add(fd)
 
-    def release_scan_lock(self) -> None:
+    def release_lease(self) -> None:
         if self._lock_fd is not None:
             _HELD_LOCKS.discard(self._lock_fd)
             with contextlib.suppress(OSError):
@@ -109,7 +113,7 @@ class Catalog:
             self._lock_fd = None
 
     def close(self) -> None:
-        self.release_scan_lock()
+        self.release_lease()
         self.db.close()
 
 

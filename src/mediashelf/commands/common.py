@@ -7,11 +7,46 @@ import contextlib
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 if TYPE_CHECKING:
     from mediashelf.catalog import Catalog
     from mediashelf.config import Settings
+
+#: what `ArgumentParser.add_subparsers()` returns (argparse has no public name for it)
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+def common_parent() -> argparse.ArgumentParser:
+    """--db and --config, accepted before or after the command name."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db",
+        default=argparse.SUPPRESS,
+        metavar="PATH",
+        help="catalog file (default: $SHELF_DB or ~/.local/share/mediashelf/library.db)",
+    )
+    common.add_argument(
+        "--config",
+        default=argparse.SUPPRESS,
+        metavar="PATH",
+        help="settings file (default: $SHELF_CONFIG or ~/.config/mediashelf/config.toml)",
+    )
+    return common
+
+
+def applying_parent() -> argparse.ArgumentParser:
+    """The options of the commands that change files through the journal."""
+    applying = argparse.ArgumentParser(add_help=False)
+    applying.add_argument("--json", action="store_true", help="JSON output")
+    applying.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    applying.add_argument(
+        "--wait", type=float, default=0.0, metavar="SECONDS", help="wait for the catalog lock"
+    )
+    applying.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    # stops the run as a crash would after N steps (crash-safety tests)
+    applying.add_argument("--fail-after", type=int, default=None, help=argparse.SUPPRESS)
+    return applying
 
 
 def settings_of(args: argparse.Namespace, **flags: object) -> Settings:
@@ -53,7 +88,7 @@ def recover_runs(catalog: Catalog) -> None:
 
 def locked_catalog(args: argparse.Namespace) -> Catalog:
     catalog = open_db(settings_of(args))
-    catalog.acquire_scan_lock(wait=getattr(args, "wait", 0.0) or 0.0)
+    catalog.acquire_lease(wait=getattr(args, "wait", 0.0) or 0.0, command=command_line())
     catalog.db.execute("PRAGMA synchronous=FULL")  # each journal commit reaches the disk
     recover_runs(catalog)
     return catalog
@@ -82,6 +117,6 @@ def confirm(question: str, yes: bool, count: int) -> bool:
 
 def item_json(fields: dict[str, object], path: bytes) -> str:
     """One JSON object with the path first; undecodable bytes survive as \\udcXX."""
-    from mediashelf.query.output import dumps
+    from mediashelf.console import dumps
 
     return dumps({"path": os.fsdecode(path), **fields})

@@ -8,6 +8,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from mediashelf.commands.common import (
+    Subparsers,
     abspath_bytes,
     command_line,
     confirm,
@@ -26,9 +27,9 @@ def cmd_dupes(args: argparse.Namespace) -> int:
     import dataclasses
 
     from mediashelf import query
+    from mediashelf.console import make_progress
     from mediashelf.dupes import Mode, Options, find_dupes
     from mediashelf.dupes import report as dupes_report
-    from mediashelf.report import make_progress
 
     mode: Mode = "audio" if args.audio else "similar" if args.similar else "exact"
     if mode != "similar" and (
@@ -90,9 +91,9 @@ def _check_resolve_args(args: argparse.Namespace, mode: str) -> None:
 
 def _resolve(args: argparse.Namespace, catalog: Catalog, result: DupesResult) -> int:
     """`shelf dupes --resolve`: the plan (a dry run), or with --apply the run."""
+    from mediashelf.console import make_progress
     from mediashelf.dupes import resolve as resolution
     from mediashelf.organize.report import print_outcome
-    from mediashelf.report import make_progress
 
     for f in result.failures:
         print(f"shelf: {f.kind}: {os.fsdecode(f.path)}: {f.message}", file=sys.stderr)
@@ -121,3 +122,81 @@ def _resolve(args: argparse.Namespace, catalog: Catalog, result: DupesResult) ->
     if outcome.status == "interrupted":
         return 130
     return 1 if outcome.failures or problems else EXIT_OK
+
+
+def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
+    du = sub.add_parser(
+        "dupes",
+        parents=[common],
+        help="find duplicate files",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Find groups of duplicates among the catalogued files that match QUERY, "
+        "with the copy to keep first and the space the others take. Files are hashed only "
+        "when the catalog cannot settle it; hashes are kept in the catalog until the file "
+        "changes. Nothing is changed on disk, but by --resolve --apply.",
+        epilog="""modes:
+  --exact      byte-identical files (the default)
+  --audio      the same audio stream with different tags (MP3, FLAC, MP4, Ogg, WAV ...)
+  --similar    the same recording in other formats or bitrates: (album artist or artist,
+               title) and duration within --duration-tolerance, or the same MusicBrainz
+               recording id; images whose perceptual hashes are within --phash-distance
+hard links to one file are shown as one file and never counted as reclaimable.
+examples:
+  shelf dupes
+  shelf dupes --audio kind:audio path:~/Music
+  shelf dupes --similar --duration-tolerance 3 --json
+  shelf dupes --resolve --keep path:~/Music --action trash          (the plan)
+  shelf dupes --resolve --action move-to --to ~/dupes --apply
+  shelf dupes --resolve --keep oldest --action hardlink --apply""",
+    )
+    du.add_argument("query", nargs="*", metavar="QUERY", help="only items matching the query")
+    dmodes = du.add_mutually_exclusive_group()
+    dmodes.add_argument("--exact", action="store_true", help="byte-identical files (default)")
+    dmodes.add_argument("--audio", action="store_true", help="the same audio, other tags")
+    dmodes.add_argument(
+        "--similar", action="store_true", help="the same recording in other formats; images"
+    )
+    du.add_argument("--json", action="store_true", help="one JSON object per group")
+    du.add_argument(
+        "--duration-tolerance",
+        type=float,
+        default=None,
+        metavar="S",
+        help="--similar: seconds two durations may differ by (default: 2)",
+    )
+    du.add_argument(
+        "--phash-distance",
+        type=int,
+        default=None,
+        metavar="N",
+        help="--similar: most bits two image hashes may differ by (default: 6)",
+    )
+    du.add_argument(
+        "--jobs", "-j", type=int, metavar="N", help="hashing threads (default: 2 per core, up to 8)"
+    )
+    du.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    res = du.add_argument_group("resolving (--exact groups; a dry run unless --apply)")
+    res.add_argument(
+        "--resolve", action="store_true", help="keep one file of each group, act on the others"
+    )
+    res.add_argument(
+        "--keep",
+        metavar="RULE",
+        default=None,
+        help="the file to keep: best (default), first (by path), newest, oldest, "
+        "path:PREFIX (the one under PREFIX, else best)",
+    )
+    res.add_argument(
+        "--action",
+        choices=["trash", "move-to", "hardlink", "delete"],
+        default=None,
+        help="what to do with the others: trash (the freedesktop.org trash), move-to "
+        "(--to DIR), hardlink (replace by a hard link to the file kept), delete (needs --yes; "
+        "cannot be undone)",
+    )
+    res.add_argument("--to", metavar="DIR", default=None, help="--action move-to: where to")
+    res.add_argument("--apply", action="store_true", help="do it (journaled: `shelf undo`)")
+    res.add_argument("--yes", "-y", action="store_true", help="do not ask; needed by delete")
+    res.add_argument("--wait", type=float, default=0.0, metavar="SECONDS", help=argparse.SUPPRESS)
+    res.add_argument("--fail-after", type=int, default=None, help=argparse.SUPPRESS)
+    du.set_defaults(func=cmd_dupes)

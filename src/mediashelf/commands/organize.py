@@ -7,7 +7,9 @@ import os
 import sys
 
 from mediashelf.commands.common import (
+    Subparsers,
     abspath_bytes,
+    applying_parent,
     command_line,
     confirm,
     locked_catalog,
@@ -19,10 +21,10 @@ from mediashelf.errors import EXIT_OK, ConfigError
 
 
 def cmd_organize(args: argparse.Namespace) -> int:
+    from mediashelf.console import make_progress
     from mediashelf.organize import apply, journal
     from mediashelf.organize.plan import Request, make_plan
     from mediashelf.organize.report import print_outcome, print_plan
-    from mediashelf.report import make_progress
 
     settings = settings_of(args)
     dest = abspath_bytes(args.into)
@@ -82,7 +84,7 @@ def cmd_organize(args: argparse.Namespace) -> int:
 def cmd_recover(args: argparse.Namespace) -> int:
     catalog = open_db(settings_of(args))
     try:
-        catalog.acquire_scan_lock(wait=args.wait)
+        catalog.acquire_lease(wait=args.wait, command=command_line())
         from mediashelf.organize.recover import recover
 
         found = recover(catalog)
@@ -98,9 +100,9 @@ def cmd_recover(args: argparse.Namespace) -> int:
 
 
 def cmd_undo(args: argparse.Namespace) -> int:
+    from mediashelf.console import make_progress
     from mediashelf.organize.recover import undo
     from mediashelf.organize.report import print_outcome
-    from mediashelf.report import make_progress
 
     catalog = locked_catalog(args)
     try:
@@ -133,3 +135,92 @@ def cmd_history(args: argparse.Namespace) -> int:
         catalog.close()
     print_history(runs, sys.stdout, json_mode=args.json)
     return EXIT_OK
+
+
+def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
+    applying = applying_parent()
+    o = sub.add_parser(
+        "organize",
+        parents=[common, applying],
+        help="move or copy files into a tidy tree from path templates",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Move (or copy, link) the catalogued files that match QUERY into DEST, "
+        "named by path templates. Every operation is journaled: an interrupted run is "
+        "recovered by the next command, and `shelf undo` reverses a run.",
+        epilog="""default templates (first match wins; [organize] templates in the settings file):
+  compilations  Compilations/$album%aunique{}/$track $title
+  albums        $albumartist/$album%aunique{}/%if{$multidisc,$disc-}$track $title
+  singletons    Non-Album/$artist/$title
+  AI images     AI/$ai_tool/$year-$month-$day/$stem
+  photos        Photos/$year/$year-$month-$day/$stem
+  videos        Videos/$year/$year-$month-$day/$stem
+examples:
+  shelf organize --into ~/Music/tidy --dry-run
+  shelf organize artist:queen --into ~/Music/tidy --yes
+  shelf organize kind:image --into ~/Pictures --mode copy --on-conflict keep-both""",
+    )
+    o.add_argument("query", nargs="*", metavar="QUERY", help="only items matching the query")
+    o.add_argument("--into", required=True, metavar="DEST", help="the root of the tidy tree")
+    o.add_argument("--dry-run", "-n", action="store_true", help="print the plan, change nothing")
+    o.add_argument(
+        "--mode",
+        choices=["move", "copy", "hardlink", "symlink", "reflink"],
+        default="move",
+        help="how files get there (default: move)",
+    )
+    o.add_argument(
+        "--on-conflict",
+        choices=["skip", "replace", "rename", "keep-both"],
+        default="skip",
+        help="when the destination exists: leave the file (skip, the default); put the "
+        "existing one aside under DEST/.mediashelf-replaced (replace); rename the existing "
+        "one to 'name (1)' (rename); or give the new one that name (keep-both)",
+    )
+    o.add_argument(
+        "--skip-identical",
+        action="store_true",
+        help="leave files whose destination has the same bytes",
+    )
+    o.add_argument("--template", "-t", metavar="TEMPLATE", help="one template for every file")
+    o.add_argument(
+        "--preset",
+        choices=["default", "ai-dated", "photos-by-date"],
+        help="a built-in template set: ai-dated is DAY/project/source/ "
+        "($year-$month-$day/$folder/$ai_tool/$stem) as AI-image organizers lay files out",
+    )
+    o.add_argument("--no-prune", action="store_true", help="keep emptied source folders")
+    o.add_argument(
+        "--no-sidecars", action="store_true", help="leave covers, .cue, .log ... where they are"
+    )
+    o.set_defaults(func=cmd_organize)
+
+    u = sub.add_parser(
+        "undo",
+        parents=[common, applying],
+        help="reverse an organize run",
+        description="Reverse a run exactly: move files back, remove the copies and links it "
+        "made. Files changed since are refused (unless --force).",
+    )
+    u.add_argument("run", nargs="?", type=int, metavar="RUN", help="run id (default: the last)")
+    u.add_argument("--force", action="store_true", help="undo the rest even if files changed")
+    u.set_defaults(func=cmd_undo)
+
+    h = sub.add_parser(
+        "history",
+        parents=[common],
+        help="list organize runs",
+        description="List organize and undo runs: id, time, command, counts.",
+    )
+    h.add_argument("--limit", type=int, default=None, metavar="N", help="the last N runs")
+    h.add_argument("--json", action="store_true", help="one JSON object per run")
+    h.set_defaults(func=cmd_history)
+
+    rc = sub.add_parser(
+        "recover",
+        parents=[common],
+        help="finish or roll back an interrupted organize run",
+        description="Settle runs that a crash left unfinished (any command that takes the "
+        "catalog lock does this first).",
+    )
+    rc.add_argument("--wait", type=float, default=0.0, metavar="SECONDS")
+    rc.set_defaults(func=cmd_recover)

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mediashelf.commands.common import open_db, settings_of
+from mediashelf.commands.common import Subparsers, open_db, settings_of
+from mediashelf.console import dumps
 from mediashelf.errors import EXIT_OK, ConfigError
 
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ def cmd_find(args: argparse.Namespace) -> int:
 def _find_albums(
     catalog: Catalog, args: argparse.Namespace, compiled: Compiled, sort: list[Sort]
 ) -> int:
-    from mediashelf.query import albums, output
+    from mediashelf.query import albums
 
     if args.csv or args.m3u or args.paths or args.null or args.fields:
         raise ConfigError("--albums works with --format, --json and --count")
@@ -80,7 +81,7 @@ def _find_albums(
         print(sum(1 for _ in rows))
     elif args.json:
         for album in rows:
-            sys.stdout.write(output.dumps(albums.album_json(album)) + "\n")
+            sys.stdout.write(dumps(albums.album_json(album)) + "\n")
     else:
         from mediashelf.organize import template
 
@@ -115,8 +116,6 @@ def _stats(args: argparse.Namespace) -> dict[str, object]:
 def cmd_stats(args: argparse.Namespace) -> int:
     stats = _stats(args)
     if args.json:
-        from mediashelf.query.output import dumps
-
         print(dumps(stats))
     else:
         from mediashelf.stats_text import render_text
@@ -178,3 +177,75 @@ def cmd_fields(args: argparse.Namespace) -> int:
             print(f"  {name:<{width}}  {kind:<8}  {help_text}")
         print()
     return EXIT_OK
+
+
+def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
+    f = sub.add_parser(
+        "find",
+        aliases=["ls"],
+        parents=[common],
+        help="query the catalog",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="List the catalogued items (or albums) that match a query.",
+        epilog="""query syntax (each argument is one term; see `shelf fields`):
+  word              title, artist, album or albumartist contains word
+  field:value       contains (text) or equals (numbers, kind, format ...)
+  field:=value      exactly;  field::regex  regular expression
+  field:low..high   range: year:1990..1999 bitrate:..192 size:10M.. duration:3:00..
+                    added:2026-01.. mtime:..2024-06-30 added:-2w..
+  field:            field is empty;  has:cover  has:lyrics  has:mbid  has:gps
+  -term  ^term      not;  a lone , between terms means or
+  field+  field-    sort (artist+ year- title+); default: by path
+examples:
+  shelf find beatles year:1960..1969 format:flac
+  shelf find artist:queen , artist:bowie year-
+  shelf find -f '$albumartist/$album/$track $title' album:abbey
+  shelf find --albums lossless:true --json""",
+    )
+    f.add_argument("query", nargs="*", metavar="QUERY", help="query terms (default: everything)")
+    f.add_argument("--format", "-f", metavar="TEMPLATE", help="one line per item from a template")
+    f.add_argument("--albums", "-a", action="store_true", help="list albums instead of tracks")
+    modes = f.add_mutually_exclusive_group()
+    modes.add_argument("--json", action="store_true", help="one JSON object per line")
+    modes.add_argument("--csv", action="store_true", help="CSV with a header row")
+    modes.add_argument("--paths", action="store_true", help="paths only, one per line")
+    modes.add_argument("-0", dest="null", action="store_true", help="paths only, NUL-separated")
+    modes.add_argument("--m3u", action="store_true", help="an extended M3U playlist")
+    modes.add_argument("--count", action="store_true", help="only the number of matches")
+    f.add_argument("--fields", metavar="A,B", help="the fields of --json and --csv output")
+    f.add_argument("--limit", type=int, metavar="N", help="at most N items")
+    f.add_argument(
+        "--missing", action="store_true", help="items whose files the last scan did not find"
+    )
+    f.set_defaults(func=cmd_find)
+
+    st = sub.add_parser(
+        "stats",
+        parents=[common],
+        help="library statistics",
+        description="Items, size and duration; formats, codecs, bitrates, sample rates; "
+        "tag completeness; top artists, genres and years; failures; the last scan.",
+    )
+    st.add_argument("query", nargs="*", metavar="QUERY", help="only items matching the query")
+    st.add_argument("--json", action="store_true", help="the figures as one JSON object")
+    st.set_defaults(func=cmd_stats)
+
+    rp = sub.add_parser(
+        "report",
+        parents=[common],
+        help="write a self-contained HTML report with charts",
+        description="Write one HTML page (no network needed to view it) with the statistics "
+        "and charts of formats, years, bitrates, growth and tag completeness.",
+    )
+    rp.add_argument("query", nargs="*", metavar="QUERY", help="only items matching the query")
+    rp.add_argument("--html", required=True, metavar="FILE", help="the page to write")
+    rp.set_defaults(func=cmd_report)
+
+    fd = sub.add_parser(
+        "fields",
+        parents=[common],
+        help="list the fields queries and templates can use",
+        description="List the queryable fields with their types.",
+    )
+    fd.add_argument("--json", action="store_true", help="one JSON object per field")
+    fd.set_defaults(func=cmd_fields)

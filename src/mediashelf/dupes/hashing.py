@@ -23,9 +23,9 @@ from typing import BinaryIO, Final, Literal, NamedTuple
 import xxhash
 
 from mediashelf.catalog.connect import Catalog
+from mediashelf.console import NullProgress, Progress
 from mediashelf.errors import MediaError, Unreadable, Vanished
 from mediashelf.model import Failure
-from mediashelf.report import NullProgress, Progress
 
 READ_SIZE: Final = 1 << 20
 #: rows written per transaction

@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 from typing import Any, TextIO
 
+from mediashelf.console import dumps, summary_size
 from mediashelf.dupes import Group, Result
-from mediashelf.query.output import dumps
-from mediashelf.report import human_bytes
 
 
 def group_object(group: Group) -> dict[str, Any]:
@@ -31,13 +30,13 @@ def write_text(result: Result, out: TextIO) -> None:
     for group in result.groups:
         n = len(group.members)
         out.write(
-            f"{group.kind}: {n} files, {human_bytes(group.size)}, "
-            f"reclaimable {human_bytes(group.reclaimable)}\n"
+            f"{group.kind}: {n} files, {summary_size(group.size)}, "
+            f"reclaimable {summary_size(group.reclaimable)}\n"
         )
-        width = max(len(human_bytes(m.size)) for m in group.members)
+        width = max(len(summary_size(m.size)) for m in group.members)
         for m in group.members:
             mark = "keep" if m.keep else "    "
-            out.write(f"  {mark}  {human_bytes(m.size):>{width}}  {os.fsdecode(m.path)}\n")
+            out.write(f"  {mark}  {summary_size(m.size):>{width}}  {os.fsdecode(m.path)}\n")
             for link in m.links:
                 out.write(
                     f"  {'':4}  {'':>{width}}  = {os.fsdecode(link)} (hard link, same file)\n"
@@ -46,7 +45,7 @@ def write_text(result: Result, out: TextIO) -> None:
     files = sum(len(g.members) for g in result.groups)
     out.write(
         f"{len(result.groups):,} group{'s' if len(result.groups) != 1 else ''}, "
-        f"{files:,} files, {human_bytes(result.reclaimable)} reclaimable\n"
+        f"{files:,} files, {summary_size(result.reclaimable)} reclaimable\n"
     )
 
 
@@ -55,4 +54,4 @@ def describe_costs(result: Result) -> str:
     s = result.stats
     cached = sum(s.cached.values())
     hashed = sum(s.hashed.values())
-    return f"{hashed:,} files hashed ({human_bytes(s.bytes_read)} read), {cached:,} hashes cached"
+    return f"{hashed:,} files hashed ({summary_size(s.bytes_read)} read), {cached:,} hashes cached"

@@ -22,14 +22,12 @@ from dataclasses import dataclass, field
 from typing import Final, TextIO
 
 from mediashelf.catalog.connect import Catalog
+from mediashelf.console import Progress, dumps, file_size, printable_path
 from mediashelf.dupes import Group, Member
 from mediashelf.dupes.hashing import CHANGED_MESSAGE, Fingerprint, HashKind, hash_file
 from mediashelf.errors import ConfigError, MediaError
 from mediashelf.organize import apply, journal
 from mediashelf.organize.journal import Step
-from mediashelf.query.display import human_size
-from mediashelf.query.output import dumps
-from mediashelf.report import Progress, printable_path
 
 KEEP_RULES: Final = ("best", "first", "newest", "oldest", "path:PREFIX")
 ACTIONS: Final = ("trash", "move-to", "hardlink", "delete")
@@ -392,7 +390,7 @@ def print_plan(res: Resolution, out: TextIO, *, json_mode: bool) -> None:
     verb = {"move-to": "move", "hardlink": "hard-link"}.get(res.action, res.action)
     out.write(
         f"Would {verb} {len(res.ops):,} duplicate files of {res.groups:,} groups; "
-        f"{human_size(res.bytes)} (keep: {res.keep})\n"
+        f"{file_size(res.bytes)} (keep: {res.keep})\n"
     )
 
 

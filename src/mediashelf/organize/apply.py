@@ -20,12 +20,12 @@ from typing import Any, Final
 
 from mediashelf.catalog.connect import Catalog
 from mediashelf.catalog.folders import folder_row
+from mediashelf.console import NullProgress, Progress
 from mediashelf.errors import InjectedCrash, PlanError
 from mediashelf.organize import fileops, journal
 from mediashelf.organize.journal import Step
 from mediashelf.organize.plan import Plan
 from mediashelf.organize.sanitize import ensure_inside
-from mediashelf.report import NullProgress, Progress
 
 BATCH: Final = 256
 

@@ -19,11 +19,11 @@ import os
 from dataclasses import dataclass, field
 
 from mediashelf.catalog.connect import Catalog
+from mediashelf.console import Progress
 from mediashelf.errors import ConfigError, ShelfError
 from mediashelf.organize import fileops, journal
 from mediashelf.organize.apply import Outcome, catalog_done, execute
 from mediashelf.organize.journal import OpRow, Step
-from mediashelf.report import Progress
 
 
 class UndoRefused(ShelfError):

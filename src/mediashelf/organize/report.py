@@ -7,12 +7,10 @@ import os
 from collections.abc import Sequence
 from typing import TextIO
 
+from mediashelf.console import dumps, file_size, printable_path
 from mediashelf.organize.apply import Outcome
 from mediashelf.organize.journal import Run
 from mediashelf.organize.plan import Plan
-from mediashelf.query.display import human_size
-from mediashelf.query.output import dumps
-from mediashelf.report import printable_path
 
 
 def _rel(path: bytes, root: bytes) -> str:
@@ -34,7 +32,7 @@ def _counts_line(counts: dict[str, int]) -> str:
     ):
         if counts.get(key):
             parts.append(f"{counts[key]:,} {label}")
-    return ", ".join(parts) + f"; {human_size(counts['bytes'])}"
+    return ", ".join(parts) + f"; {file_size(counts['bytes'])}"
 
 
 def print_plan(plan: Plan, out: TextIO, *, json_mode: bool, summary_only: bool = False) -> None:

@@ -14,10 +14,11 @@ import sqlite3
 from collections.abc import Iterator
 from typing import IO, Any, Final
 
+from mediashelf.console import file_size, track_length
 from mediashelf.errors import QueryError
 from mediashelf.organize.template import Template
 from mediashelf.query.compile import Compiled, QueryFunctions
-from mediashelf.query.display import human_duration, human_size, local_time
+from mediashelf.query.display import local_time
 from mediashelf.query.fields import suggest
 from mediashelf.query.parse import Sort
 
@@ -113,9 +114,9 @@ def album_values(album: dict[str, Any]) -> Any:
         if v is None:
             return ""
         if name == "duration":
-            return human_duration(v)
+            return track_length(v)
         if name == "size":
-            return human_size(v)
+            return file_size(v)
         if name == "added":
             return local_time(v)
         if name == "path":

@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable
 from typing import Any, Final
 
+from mediashelf.console import file_size, track_length
 from mediashelf.query.fields import FIELDS
 
 #: fields templates may use besides FIELDS
@@ -20,26 +21,6 @@ DERIVED: Final = {
     "multidisc": "true when the release has more than one disc",
 }
 TEMPLATE_FIELDS: Final = frozenset((*FIELDS, *DERIVED))
-
-
-def human_size(n: float | None) -> str:
-    if n is None:
-        return ""
-    value = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if abs(value) < 1024 or unit == "TiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} PiB"  # pragma: no cover - the loop returns
-
-
-def human_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    total = round(seconds)
-    h, rest = divmod(total, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
 def local_time(ns: int | None) -> str:
@@ -65,8 +46,8 @@ _BY_NAME: Final[dict[str, Callable[[Any], str]]] = {
     "track": lambda n: f"{n:02d}",
     "disc": lambda n: f"{n:02d}",
     "bitrate": lambda n: f"{n}kbps",
-    "size": lambda n: human_size(n),
-    "duration": lambda s: human_duration(s),
+    "size": file_size,
+    "duration": track_length,
 }
 _BY_KIND: Final[dict[str, Callable[[Any], str]]] = {
     "instant": local_time,

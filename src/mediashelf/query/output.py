@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from typing import IO, Any, Final
 
 from mediashelf.catalog.queries import iso_utc
+from mediashelf.console import dumps
 from mediashelf.model import AUDIO_FIELD_NAMES, BOOL_FIELDS, LIST_FIELDS, VISUAL_FIELDS
 from mediashelf.organize.template import Template
 from mediashelf.query.compile import Compiled, QueryFunctions
@@ -131,16 +132,6 @@ def item_object(row: Row, fields: Sequence[str] | None = None) -> dict[str, Any]
     if fields:
         return {k: obj[k] if k in obj else _json_value(k, row.get(k)) for k in fields}
     return obj
-
-
-def dumps(obj: dict[str, Any]) -> str:
-    """JSON text; undecodable file names (lone surrogates) are kept as \\udcXX escapes."""
-    text = json.dumps(obj, ensure_ascii=False)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        text = json.dumps(obj)
-    return text
 
 
 def write_lines(rows: Iterator[Row], out: IO[str], template: Template) -> int:

@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from mediashelf.catalog import open_catalog
+from mediashelf.catalog.rows import UPSERT_SQL, item_row
 from mediashelf.model import Extracted, FileStat
-from mediashelf.scan.write import UPSERT_SQL, item_row
 
 #: bump when the generated catalog changes, so cached ones are rebuilt
 VERSION = 1

@@ -23,8 +23,9 @@ from typing import Any
 
 import pytest
 
+from mediashelf.catalog.rows import item_row
 from mediashelf.model import Extracted
-from mediashelf.scan.write import Writer, item_row
+from mediashelf.scan.write import Writer
 from tests.media import files_under, flac, jpeg, m4a, make_tree, mp3, ogg
 
 SHELF_VARS = ("SHELF_PROFILE", "SHELF_DB", "SHELF_CONFIG")
@@ -215,7 +216,7 @@ def integrity_ok(db: Path | str) -> None:
 
 def assert_catalog_matches_disk(db: Path | str, root: Path | str) -> dict[bytes, dict[str, Any]]:
     """Catalog and disk agree exactly: same set of paths, sizes, mtimes, inodes, quick hashes."""
-    from mediashelf.scan.extract import HASH_CHUNK, quick_hash
+    from mediashelf.quickhash import quick_hash, read_ends
 
     integrity_ok(db)
     rows = read_items(db, missing=False)
@@ -230,13 +231,7 @@ def assert_catalog_matches_disk(db: Path | str, root: Path | str) -> dict[bytes,
         assert (row["dev"], row["ino"]) == (st.st_dev, st.st_ino), path
         if row["quick_hash"] is not None:
             with open(path, "rb") as f:
-                head = f.read(HASH_CHUNK)
-                tail = b""
-                if st.st_size > 2 * HASH_CHUNK:
-                    f.seek(-HASH_CHUNK, os.SEEK_END)
-                    tail = f.read(HASH_CHUNK)
-                elif st.st_size > HASH_CHUNK:
-                    tail = f.read()
+                head, tail = read_ends(f, st.st_size)
             assert bytes(row["quick_hash"]) == quick_hash(st.st_size, head, tail), path
     return rows
 

@@ -185,3 +185,9 @@ class Extracted:
 def display_path(path: bytes) -> str:
     """A printable form of a catalogued path (undecodable bytes become U+DCxx escapes)."""
     return os.fsdecode(path)
+
+
+def extension(path: bytes) -> str:
+    """Lower-case extension without the dot ('' for none), decoded leniently."""
+    ext = os.path.splitext(path)[1][1:]
+    return ext.decode("ascii", "replace").lower() if ext else ""

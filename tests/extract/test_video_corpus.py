@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from mediashelf.extract.registry import extension
 from mediashelf.extract.video import PRELOAD_EXTENSIONS
-from mediashelf.model import FileStat
+from mediashelf.model import FileStat, extension
 from mediashelf.scan.extract import extract_one
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "real"

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from mediashelf import query
+from mediashelf.catalog.dialect import QueryFunctions, RegexTimeout
 from mediashelf.errors import QueryError
 from mediashelf.query import output
-from mediashelf.query.compile import QueryFunctions, RegexTimeout
 from tests.query.library import ITEMS, MISSING, build
 
 ALL = set(ITEMS) - MISSING

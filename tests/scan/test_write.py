@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from mediashelf.catalog import Catalog, open_catalog
+from mediashelf.catalog.rows import item_row
 from mediashelf.model import Extracted, Failure, FileStat
-from mediashelf.scan.write import Writer, item_row
+from mediashelf.scan.write import Writer
 from tests.conftest import read_items, upsert
 
 

@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from mediashelf.catalog.dialect import REGEX_BUDGET, Compiled, Rendered, SQLiteDialect
 from mediashelf.catalog.schema import migrate
 from mediashelf.errors import CatalogBusy, CatalogError
 
@@ -50,6 +51,19 @@ class Catalog:
         self.db = db
         self._depth = 0
         self._lock_fd: int | None = None
+        self.dialect = SQLiteDialect()
+
+    @contextlib.contextmanager
+    def querying(
+        self, compiled: Compiled, *, regex_budget: float = REGEX_BUDGET
+    ) -> Iterator[Rendered]:
+        """A compiled query rendered for this catalog, for the statements run inside.
+
+        The functions it calls are in place meanwhile, and their own errors (a regular
+        expression over its time budget) come out as QueryError.
+        """
+        with self.dialect.querying(self.db, regex_budget=regex_budget):
+            yield self.dialect.render(compiled)
 
     @contextlib.contextmanager
     def atomic(self) -> Iterator[sqlite3.Connection]:

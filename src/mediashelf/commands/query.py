@@ -96,7 +96,7 @@ def _stats(args: argparse.Namespace) -> dict[str, object]:
     import sqlite3
 
     from mediashelf import query
-    from mediashelf.query.compile import QueryFunctions
+    from mediashelf.catalog.dialect import QueryFunctions
     from mediashelf.stats import compute_stats
 
     # the statistics count present items themselves

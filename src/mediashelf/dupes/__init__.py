@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from mediashelf.catalog.connect import Catalog
+from mediashelf.catalog.dialect import Compiled, QueryFunctions
 from mediashelf.console import Progress
 from mediashelf.dupes import groups, rank, similar
 from mediashelf.dupes.hashing import Entry, Hasher, HashStats, current, item_paths
 from mediashelf.model import Failure
-from mediashelf.query.compile import Compiled, QueryFunctions
 
 Mode = Literal["exact", "audio", "similar"]
 MODES: Final[tuple[Mode, ...]] = ("exact", "audio", "similar")

@@ -22,7 +22,7 @@ from typing import Any, Final
 
 from mediashelf.dupes.audio_payload import SUPPORTED
 from mediashelf.dupes.hashing import Entry, Hasher
-from mediashelf.scan.extract import HASH_CHUNK
+from mediashelf.quickhash import HASH_CHUNK
 
 #: files up to this size are fully covered by their quick hash
 QUICK_COVERS: Final = 2 * HASH_CHUNK

@@ -36,7 +36,8 @@ from mediashelf.extract.image_jxl import CODESTREAM, SIGNATURE, jxl_boxes
 from mediashelf.extract.image_phash import phash, preview
 from mediashelf.extract.image_sidecar import read_sidecars
 from mediashelf.extract.image_xmp import embedded_xmp
-from mediashelf.extract.registry import IMAGE_EXTENSIONS, extension
+from mediashelf.extract.registry import IMAGE_EXTENSIONS
+from mediashelf.model import extension
 
 #: images with more pixels than this (after a reduced JPEG decode) are not hashed
 PHASH_MAX_PIXELS: Final = 50_000_000

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 IMAGE_EXTENSIONS = frozenset(
     [
         "jpg",
@@ -80,12 +78,6 @@ OTHER_EXTENSIONS = frozenset(
         "7z",
     ]
 )
-
-
-def extension(path: bytes) -> str:
-    """Lower-case extension without the dot ('' for none), decoded leniently."""
-    ext = os.path.splitext(path)[1][1:]
-    return ext.decode("ascii", "replace").lower() if ext else ""
 
 
 def kind_for(ext: str) -> str:

@@ -28,8 +28,9 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any, BinaryIO, Final
 
 from mediashelf.errors import Corrupt, MediaError, TooLarge, Unreadable, Unsupported
-from mediashelf.extract.registry import VIDEO_EXTENSIONS, extension
+from mediashelf.extract.registry import VIDEO_EXTENSIONS
 from mediashelf.extract.video_meta import tag_fields
+from mediashelf.model import extension
 
 if TYPE_CHECKING:
     from mediashelf.extract.audio import AudioInfo

@@ -107,7 +107,7 @@ def catalog_done(
     )
     copies = [(s, a) for s, a in made if s.action in ("copy", "reflink", "hardlink")]
     if copies:
-        from mediashelf.scan.write import ITEM_COLUMNS  # here: only copies need it
+        from mediashelf.catalog.rows import ITEM_COLUMNS  # here: only copies need it
 
         cols = list(ITEM_COLUMNS)
         new = {

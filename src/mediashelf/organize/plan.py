@@ -185,7 +185,7 @@ class _Planner:
         One statement: the user's query picks the items, a CASE over the templates'
         queries (first match wins) picks each one's template.
         """
-        from mediashelf.query.compile import QueryFunctions
+        from mediashelf.catalog.dialect import QueryFunctions
         from mediashelf.query.parse import parse_string
 
         user = compile_query(parse(list(self.req.query)), missing=False)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mediashelf.query.compile import Compiled, QueryFunctions, compile_query
+from mediashelf.catalog.dialect import Compiled
+from mediashelf.query.compile import compile_query
 from mediashelf.query.fields import FIELDS
 from mediashelf.query.parse import Query, Sort, parse
 
@@ -12,7 +13,6 @@ __all__ = [
     "FIELDS",
     "Compiled",
     "Query",
-    "QueryFunctions",
     "Sort",
     "build",
     "compile_query",

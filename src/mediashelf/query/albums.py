@@ -14,10 +14,10 @@ import sqlite3
 from collections.abc import Iterator
 from typing import IO, Any, Final
 
+from mediashelf.catalog.dialect import Compiled, QueryFunctions
 from mediashelf.console import file_size, track_length
 from mediashelf.errors import QueryError
 from mediashelf.organize.template import Template
-from mediashelf.query.compile import Compiled, QueryFunctions
 from mediashelf.query.display import local_time
 from mediashelf.query.fields import suggest
 from mediashelf.query.parse import Sort

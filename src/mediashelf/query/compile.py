@@ -11,11 +11,10 @@ budget for the whole query).
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any, Final
 
+from mediashelf.catalog.dialect import Compiled
 from mediashelf.catalog.folding import fold
 from mediashelf.catalog.queries import prefix_range
 from mediashelf.errors import QueryError
@@ -25,17 +24,6 @@ from mediashelf.query.parse import Query, Sort, Term
 
 #: the fields a bare word searches
 BARE_FIELDS: Final = ("title", "artist", "album", "albumartist")
-#: seconds a query's regular expressions may take in all
-REGEX_BUDGET: Final = 10.0
-
-
-@dataclass(frozen=True, slots=True)
-class Compiled:
-    where: str
-    params: list[Any]
-    order: str
-    uses_regex: bool = False
-    fields: list[str] = field(default_factory=list)  # fields the query names
 
 
 def escape_like(text: str) -> str:
@@ -345,66 +333,3 @@ def compile_query(
             where = f"id NOT IN (SELECT id FROM items WHERE missing = 1) AND {where}"
     order = c.order(query.sort or default_sort or [], filtered=bool(query.terms))
     return Compiled(where, c.params, order, c.uses_regex, c.named)
-
-
-# -- SQL functions the compiled queries call -----------------------------------------------
-
-
-class RegexTimeout(QueryError):
-    pass
-
-
-class _Regexp:
-    """SQLite's `X REGEXP Y` calls regexp(Y, X).  Bounded by one deadline per query."""
-
-    def __init__(self, budget: float) -> None:
-        self.deadline = time.monotonic() + budget
-        self.budget = budget
-        self.cache: dict[str, Any] = {}
-        self.error: QueryError | None = None
-
-    def __call__(self, pattern: str, value: Any) -> int:
-        import regex
-
-        if value is None:
-            return 0
-        if isinstance(value, bytes):
-            value = value.decode("utf-8", "surrogateescape")
-        elif not isinstance(value, str):
-            value = str(value)
-        compiled = self.cache.get(pattern)
-        if compiled is None:
-            compiled = self.cache[pattern] = regex.compile(pattern)
-        remaining = self.deadline - time.monotonic()
-        try:
-            if remaining <= 0:
-                raise TimeoutError
-            return 1 if compiled.search(value, timeout=remaining) else 0
-        except TimeoutError:
-            self.error = RegexTimeout(
-                f"the regular expression {pattern[:80]!r} took more than {self.budget:g} s; "
-                "simplify it (nested repeats like (a+)+ backtrack badly)"
-            )
-            raise
-
-
-def _filename(path: Any) -> str | None:
-    if path is None:
-        return None
-    name = os.path.basename(path)
-    return name.decode("utf-8", "surrogateescape") if isinstance(name, bytes) else str(name)
-
-
-class QueryFunctions:
-    """Registers the SQL functions queries use on a connection; reports their errors."""
-
-    def __init__(self, db: Any, *, regex_budget: float = REGEX_BUDGET) -> None:
-        self.regexp = _Regexp(regex_budget)
-        db.create_function("regexp", 2, self.regexp, deterministic=True)
-        db.create_function("filename", 1, _filename, deterministic=True)
-
-    def check(self, error: BaseException) -> None:
-        """Re-raise a function's own error in place of SQLite's generic one."""
-        if self.regexp.error is not None:
-            raise self.regexp.error from None
-        raise error

@@ -12,11 +12,11 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from typing import IO, Any, Final
 
+from mediashelf.catalog.dialect import Compiled, QueryFunctions
 from mediashelf.catalog.queries import iso_utc
 from mediashelf.console import dumps
 from mediashelf.model import AUDIO_FIELD_NAMES, BOOL_FIELDS, LIST_FIELDS, VISUAL_FIELDS
 from mediashelf.organize.template import Template
-from mediashelf.query.compile import Compiled, QueryFunctions
 from mediashelf.query.display import row_values, show
 
 #: every JSON object starts with these

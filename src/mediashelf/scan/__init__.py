@@ -16,6 +16,7 @@ from types import FrameType
 from typing import Any
 
 from mediashelf.catalog.connect import Catalog
+from mediashelf.catalog.rows import FOLDER, KIND, PATH, QUICK_HASH, SIZE
 from mediashelf.config import Settings
 from mediashelf.console import NullProgress, Progress
 from mediashelf.model import Failure, FileStat, Listing, display_path
@@ -23,7 +24,7 @@ from mediashelf.scan.diff import diff_listing, same_content_fingerprint
 from mediashelf.scan.extract import BatchResult, ExtractPool, Task, peak_rss_kb
 from mediashelf.scan.summary import CLASSES, ScanSummary
 from mediashelf.scan.walk import Unchanged, WalkStats, parallel_walk, walk
-from mediashelf.scan.write import FOLDER, KIND, PATH, QUICK_HASH, SIZE, Writer, path_gone
+from mediashelf.scan.write import Writer, path_gone
 
 
 class _Stop:

@@ -20,22 +20,15 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import xxhash
-
+from mediashelf.catalog.rows import item_row
 from mediashelf.errors import Corrupt, MediaError, TimedOut, TooLarge, Unreadable, Vanished
-from mediashelf.extract.registry import extension, kind_for, sniff_audio
-from mediashelf.model import Extracted, Failure, FileStat
+from mediashelf.extract.registry import kind_for, sniff_audio
+from mediashelf.model import Extracted, Failure, FileStat, extension
+from mediashelf.quickhash import quick_hash, read_ends
 from mediashelf.scan import children
-from mediashelf.scan.write import item_row
 
-HASH_CHUNK = 16 * 1024
 #: cap on the JSON of the extra tags of one file
 MAX_EXTRA_JSON = 256 * 1024
-
-
-def quick_hash(size: int, head: bytes, tail: bytes) -> bytes:
-    """xxh3-128 over the size and the first and last 16 KiB: cheap identity for move detection."""
-    return xxhash.xxh3_128_digest(size.to_bytes(8, "little") + head + tail)
 
 
 def peak_rss_kb() -> int:
@@ -69,14 +62,7 @@ def _read(fs: FileStat, timeout: float) -> Extracted:
         raise Unreadable(f"cannot open: {e.strerror or e}") from e
     with f:
         try:
-            head = f.read(HASH_CHUNK)
-            tail = b""
-            if fs.size > 2 * HASH_CHUNK:
-                f.seek(-HASH_CHUNK, os.SEEK_END)
-                tail = f.read(HASH_CHUNK)
-            elif fs.size > HASH_CHUNK:
-                tail = f.read()
-            f.seek(0)
+            head, tail = read_ends(f, fs.size)
         except OSError as e:
             raise Unreadable(f"read error: {e.strerror or e}") from e
         qh = quick_hash(fs.size, head, tail)

@@ -8,7 +8,6 @@ one `INSERT … ON CONFLICT(path) DO UPDATE` per batch.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Iterable, Sequence
@@ -16,63 +15,9 @@ from typing import Any
 
 from mediashelf.catalog.connect import Catalog
 from mediashelf.catalog.folders import folder_row
-from mediashelf.catalog.folding import folded_json
-from mediashelf.extract.registry import extension
-from mediashelf.model import BOOL_FIELDS, LIST_FIELDS, MEDIA_FIELDS, Extracted, Failure, FileStat
+from mediashelf.catalog.rows import ADDED_INDEX, MOVE_UPDATE_SQL, UPSERT_SQL
+from mediashelf.model import Failure, FileStat
 from mediashelf.scan.diff import ItemRow
-
-#: columns written for every item, in order
-ITEM_COLUMNS: tuple[str, ...] = (
-    "path", "folder_id", "kind", "format", "ext", "size", "mtime_ns", "dev", "ino",
-    "quick_hash", "added_ns", "updated_ns", "scan_id", "missing", "error",
-    *(name for name, _ in MEDIA_FIELDS),
-    "extra", "folded",
-)  # fmt: skip
-_KEEP_ON_UPDATE = {"path", "added_ns"}
-
-UPSERT_SQL = (
-    f"INSERT INTO items ({', '.join(ITEM_COLUMNS)}) VALUES ({', '.join('?' * len(ITEM_COLUMNS))}) "
-    "ON CONFLICT(path) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in ITEM_COLUMNS if c not in _KEEP_ON_UPDATE)
-)
-#: rewrite a row found at a new path (a move): keeps id and added_ns
-MOVE_UPDATE_SQL = (
-    "UPDATE items SET "
-    + ", ".join(f"{c} = ?" for c in ITEM_COLUMNS if c != "added_ns")
-    + " WHERE id = ?"
-)
-_ADDED_INDEX = ITEM_COLUMNS.index("added_ns")
-
-
-_FIELD_NAMES = tuple(name for name, _ in MEDIA_FIELDS)
-_LIST_FIELDS = LIST_FIELDS
-_BOOL_FIELDS = BOOL_FIELDS
-#: positions in ITEM_COLUMNS the scan reads back from a finished row
-PATH, FOLDER, KIND, SIZE, QUICK_HASH = (
-    ITEM_COLUMNS.index(c) for c in ("path", "folder_id", "kind", "size", "quick_hash")
-)
-
-
-def item_row(ex: Extracted, folder_id: int, scan_id: int, now_ns: int) -> tuple[Any, ...]:
-    """The catalog row of one read file, in ITEM_COLUMNS order (built in the worker)."""
-    fs = ex.stat
-    fields = ex.fields
-    folded = folded_json(fields) if fields else None
-    if fields:
-        fields = dict(fields)
-        for name in _LIST_FIELDS:
-            if fields.get(name) is not None:
-                fields[name] = json.dumps(fields[name], ensure_ascii=False)
-        for name in _BOOL_FIELDS:
-            if fields.get(name) is not None:
-                fields[name] = int(bool(fields[name]))
-    error = f"{ex.error.kind}: {ex.error.message}" if ex.error else None
-    return (
-        fs.path, folder_id, ex.kind, ex.format, extension(fs.path), fs.size, fs.mtime_ns, fs.dev, fs.ino,
-        ex.quick_hash, now_ns, now_ns, scan_id, 0, error,
-        *[fields.get(name) for name in _FIELD_NAMES],
-        ex.extra, folded,
-    )  # fmt: skip
 
 
 class Writer:
@@ -149,7 +94,7 @@ class Writer:
     def rewrite_moved(self, row_id: int, row: tuple[Any, ...]) -> None:
         """A file found at a new path is an old row: give it the new path and metadata."""
         self._begin()
-        values = [v for i, v in enumerate(row) if i != _ADDED_INDEX]
+        values = [v for i, v in enumerate(row) if i != ADDED_INDEX]
         self.db.execute(MOVE_UPDATE_SQL, (*values, row_id))
         self._wrote(1)
 

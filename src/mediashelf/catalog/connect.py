@@ -126,6 +126,10 @@ class Catalog:
             os.close(self._lock_fd)  # closing drops the flock
             self._lock_fd = None
 
+    def set_durable(self) -> None:
+        """Every commit reaches the disk before it returns (for the journal)."""
+        self.db.execute("PRAGMA synchronous=FULL")
+
     def close(self) -> None:
         self.release_lease()
         self.db.close()

@@ -12,7 +12,7 @@ from mediashelf.commands.common import (
     command_line,
     item_json,
     open_db,
-    recover_runs,
+    print_settled,
     settings_of,
 )
 from mediashelf.errors import EXIT_OK
@@ -99,7 +99,10 @@ def cmd_prune(args: argparse.Namespace) -> int:
     catalog = open_db(settings)
     try:
         catalog.acquire_lease(wait=args.wait, command=command_line())
-        recover_runs(catalog)
+        from mediashelf.app.session import settle
+
+        for rec in settle(catalog):
+            print_settled(rec)
         with catalog.atomic() as db:
             n = db.execute("DELETE FROM items WHERE missing = 1").rowcount
             db.execute("DELETE FROM folders WHERE id NOT IN (SELECT DISTINCT folder_id FROM items)")

@@ -7,11 +7,12 @@ import contextlib
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 if TYPE_CHECKING:
     from mediashelf.catalog import Catalog
     from mediashelf.config import Settings
+    from mediashelf.organize.recover import Recovered
 
 #: what `ArgumentParser.add_subparsers()` returns (argparse has no public name for it)
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -61,9 +62,34 @@ def settings_of(args: argparse.Namespace, **flags: object) -> Settings:
 
 
 def open_db(settings: Settings, create: bool = False) -> Catalog:
-    from mediashelf.catalog import open_catalog
+    from mediashelf.app.session import reading
 
-    return open_catalog(settings.db, create=create)
+    return reading(settings, create=create)
+
+
+def locked_catalog(args: argparse.Namespace) -> Catalog:
+    """The catalog under the writer lease, durable, interrupted runs settled (the caller closes)."""
+    from mediashelf.app.session import settle
+
+    catalog = open_db(settings_of(args))
+    catalog.acquire_lease(wait=getattr(args, "wait", 0.0) or 0.0, command=command_line())
+    catalog.set_durable()
+    for rec in settle(catalog):
+        print_settled(rec)
+    return catalog
+
+
+def writing(args: argparse.Namespace, settings: Settings | None = None, **kw: Any) -> Any:
+    """The catalog under the writer lease for this command (see `app.session.writing`)."""
+    from mediashelf.app.session import writing as _writing
+
+    return _writing(
+        settings or settings_of(args),
+        wait=getattr(args, "wait", 0.0) or 0.0,
+        command=command_line(),
+        settled=print_settled,
+        **kw,
+    )
 
 
 def abspath_bytes(path: str) -> bytes:
@@ -76,22 +102,11 @@ def command_line() -> str:
     return "shelf " + " ".join(shlex.quote(a) for a in sys.argv[1:])
 
 
-def recover_runs(catalog: Catalog) -> None:
-    """Settle runs a crash left unfinished (the caller holds the catalog lock)."""
-    from mediashelf.organize.recover import recover
-
-    for rec in recover(catalog):
-        print(f"shelf: {rec.message()}", file=sys.stderr)
-        for line in rec.odd[:10]:
-            print(f"  ! {line}", file=sys.stderr)
-
-
-def locked_catalog(args: argparse.Namespace) -> Catalog:
-    catalog = open_db(settings_of(args))
-    catalog.acquire_lease(wait=getattr(args, "wait", 0.0) or 0.0, command=command_line())
-    catalog.db.execute("PRAGMA synchronous=FULL")  # each journal commit reaches the disk
-    recover_runs(catalog)
-    return catalog
+def print_settled(rec: Recovered) -> None:
+    """Tell about a run a crash had left unfinished, settled before this command ran."""
+    print(f"shelf: {rec.message()}", file=sys.stderr)
+    for line in rec.odd[:10]:
+        print(f"  ! {line}", file=sys.stderr)
 
 
 def scan_roots(catalog: Catalog) -> frozenset[bytes]:

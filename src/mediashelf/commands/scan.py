@@ -13,7 +13,7 @@ from mediashelf.commands.common import (
     abspath_bytes,
     command_line,
     open_db,
-    recover_runs,
+    print_settled,
     settings_of,
 )
 from mediashelf.errors import ConfigError
@@ -42,7 +42,10 @@ def cmd_scan(args: argparse.Namespace) -> int:
     catalog = open_db(settings, create=True)
     try:
         catalog.acquire_lease(wait=args.wait, command=command_line())
-        recover_runs(catalog)
+        from mediashelf.app.session import settle
+
+        for rec in settle(catalog):
+            print_settled(rec)
         summary = run_scan(
             catalog, settings, roots, full=args.full, progress=make_progress(args.json, args.quiet)
         )

@@ -226,3 +226,33 @@ def test_settings_are_frozen() -> None:
     s = load_settings(env={})
     with pytest.raises(AttributeError):
         s.db = Path("/x")  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("form", ["NFC", "NFD", "NFKC", "NFKD", "none"])
+def test_every_documented_normalization_is_accepted(cfg: Path, form: str) -> None:
+    write(cfg, f'[organize]\nnormalization = "{form}"\n')
+    assert load_settings(config_path=cfg, env={}).organize.normalization == form
+
+
+def test_an_unknown_normalization_names_the_choices(cfg: Path) -> None:
+    write(cfg, '[organize]\nnormalization = "NFX"\n')
+    with pytest.raises(ConfigError, match="NFC, NFD, NFKC, NFKD, none"):
+        load_settings(config_path=cfg, env={})
+
+
+@pytest.mark.parametrize("value", ["", "relative/path", "./here"])
+def test_relative_xdg_folders_are_ignored_as_the_spec_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    from mediashelf import xdg
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+        monkeypatch.setenv(name, value)
+    home = tmp_path / "home"
+    assert xdg.data_home() == home / ".local" / "share"
+    assert xdg.config_home() == home / ".config"
+    assert xdg.cache_home() == home / ".cache"
+    assert xdg.state_home() == home / ".local" / "state"
+    assert default_config_path() == home / ".config" / "mediashelf" / "config.toml"
+    assert load_settings(env={}).db == home / ".local" / "share" / "mediashelf" / "library.db"

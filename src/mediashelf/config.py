@@ -14,6 +14,7 @@ from typing import Any
 
 from mediashelf.catalog.connect import default_db_path
 from mediashelf.errors import ConfigError
+from mediashelf.xdg import config_home
 
 #: beets ignores the same names by default.
 DEFAULT_EXCLUDE: tuple[str, ...] = (".*", "*~", "System Volume Information", "lost+found")
@@ -48,6 +49,10 @@ PROFILES: dict[str, Profile] = {
 }
 
 
+#: Unicode normal forms for organized names ("none": keep what the tags say)
+NORMALIZATIONS: tuple[str, ...] = ("NFC", "NFD", "NFKC", "NFKD", "none")
+
+
 @dataclass(frozen=True, slots=True)
 class OrganizeSettings:
     """The `[organize]` table: path templates chosen by query, and path sanitising."""
@@ -56,7 +61,7 @@ class OrganizeSettings:
     templates: tuple[tuple[str, str], ...] = ()
     #: (regex, replacement) pairs applied to every value; None: the built-in table
     replace: tuple[tuple[str, str], ...] | None = None
-    normalization: str = "NFC"  # NFC | NFD | NFKC | NFKD
+    normalization: str = "NFC"  # one of NORMALIZATIONS
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +85,7 @@ class Settings:
 
 
 def default_config_path() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
-    return Path(base) / "mediashelf" / "config.toml"
+    return config_home() / "mediashelf" / "config.toml"
 
 
 _TOP_KEYS = {
@@ -159,9 +163,10 @@ def _organize(where: str, table: Any) -> OrganizeSettings:
             _check_type(where, "replace", value, str, "replacement text")
         replace_pairs = tuple(replace_table.items())
     normalization = table.get("normalization", "NFC")
-    if normalization not in ("NFC", "NFD", "none"):
+    if normalization not in NORMALIZATIONS:
         raise ConfigError(
-            f"{where}: 'normalization' must be NFC, NFD or none, not {normalization!r}"
+            f"{where}: 'normalization' must be one of {', '.join(NORMALIZATIONS)}, "
+            f"not {normalization!r}"
         )
     return OrganizeSettings(tuple(templates), replace_pairs, normalization)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from mediashelf.catalog import Catalog, open_catalog
-from mediashelf.catalog.queries import current_failures, get_item, iter_items, prefix_range
+from mediashelf.catalog.queries import current_failures, get_item, prefix_range, prune_missing
 from mediashelf.model import Extracted, Failure, FileStat
 from mediashelf.scan.write import Writer
 from tests.conftest import upsert
@@ -45,33 +45,51 @@ def catalog(tmp_path: Path) -> Catalog:
     cat.close()
 
 
-def paths(items: object) -> list[bytes]:
-    return [i.path for i in items]  # type: ignore[attr-defined]
-
-
 def test_prefix_range_shapes() -> None:
     assert prefix_range(b"/m/Band/") == (b"/m/Band", b"/m/Band/", b"/m/Band0")
     assert prefix_range(b"/") == (b"/", b"/", b"0")
 
 
+def under(catalog: Catalog, prefixes: list[bytes], missing: bool = False) -> list[bytes]:
+    """Paths under any of `prefixes` (all when empty), by the ranges prefix_range gives."""
+    where, params = ["missing = ?"], [int(missing)]
+    if prefixes:
+        ors = []
+        for p in prefixes:
+            ors.append("(path = ? OR (path >= ? AND path < ?))")
+            params += prefix_range(p)
+        where.append("(" + " OR ".join(ors) + ")")
+    sql = "SELECT path FROM items WHERE " + " AND ".join(where) + " ORDER BY path"
+    return [r[0] for r in catalog.db.execute(sql, params)]
+
+
 def test_items_under_a_prefix_are_exactly_the_subtree(catalog: Catalog) -> None:
-    assert paths(iter_items(catalog.db, [b"/m/Band"])) == [b"/m/Band/a.mp3", b"/m/Band/sub/b.mp3"]
-    assert paths(iter_items(catalog.db, [b"/m/Band/"])) == [b"/m/Band/a.mp3", b"/m/Band/sub/b.mp3"]
-    assert paths(iter_items(catalog.db, [b"/m/Band.x"])) == [b"/m/Band.x"]  # a file as prefix
-    assert paths(iter_items(catalog.db, [b"/m/caf\xe9"])) == [b"/m/caf\xe9/g.mp3"]
-    assert paths(iter_items(catalog.db, [b"/"])) == sorted(PATHS)
-    assert paths(iter_items(catalog.db, [])) == sorted(PATHS)
-    both = paths(iter_items(catalog.db, [b"/m/Band 2", b"/m/Bandx"]))
+    assert under(catalog, [b"/m/Band"]) == [b"/m/Band/a.mp3", b"/m/Band/sub/b.mp3"]
+    assert under(catalog, [b"/m/Band/"]) == [b"/m/Band/a.mp3", b"/m/Band/sub/b.mp3"]
+    assert under(catalog, [b"/m/Band.x"]) == [b"/m/Band.x"]  # a file as prefix
+    assert under(catalog, [b"/m/caf\xe9"]) == [b"/m/caf\xe9/g.mp3"]
+    assert under(catalog, [b"/"]) == sorted(PATHS)
+    assert under(catalog, []) == sorted(PATHS)
+    both = under(catalog, [b"/m/Band 2", b"/m/Bandx"])
     assert both == [b"/m/Band 2/c.mp3", b"/m/Bandx/f.mp3"]
 
 
-def test_missing_items_are_listed_separately(catalog: Catalog) -> None:
+def test_missing_items_are_still_items(catalog: Catalog) -> None:
     catalog.db.execute("UPDATE items SET missing = 1 WHERE path = ?", (b"/m/Band/a.mp3",))
-    assert b"/m/Band/a.mp3" not in paths(iter_items(catalog.db, []))
-    assert paths(iter_items(catalog.db, [], missing=True)) == [b"/m/Band/a.mp3"]
-    item = get_item(catalog.db, b"/m/Band/a.mp3")
+    assert b"/m/Band/a.mp3" not in under(catalog, [])
+    assert under(catalog, [], missing=True) == [b"/m/Band/a.mp3"]
+    item = get_item(catalog, b"/m/Band/a.mp3")
     assert item is not None and item.missing and item.fields["title"] == "T0"
-    assert get_item(catalog.db, b"/m/none.mp3") is None
+    assert get_item(catalog, b"/m/none.mp3") is None
+
+
+def test_prune_forgets_missing_items_and_their_empty_folders(catalog: Catalog) -> None:
+    gone = [(b"/m/Band/a.mp3",), (b"/m/Band/sub/b.mp3",)]
+    catalog.db.executemany("UPDATE items SET missing = 1 WHERE path = ?", gone)
+    assert prune_missing(catalog) == 2
+    assert get_item(catalog, b"/m/Band/a.mp3") is None
+    assert len(under(catalog, [])) == len(PATHS) - 2
+    assert prune_missing(catalog) == 0
 
 
 def test_current_failures_follow_the_items(catalog: Catalog) -> None:
@@ -87,10 +105,14 @@ def test_current_failures_follow_the_items(catalog: Catalog) -> None:
     catalog.db.execute(
         "UPDATE items SET error = 'corrupt: old problem' WHERE path = ?", (b"/m/Band/a.mp3",)
     )
-    now = {(f.path, f.kind) for f in current_failures(catalog.db)}
+    now = {(f.path, f.kind) for f in current_failures(catalog)}
     assert now == {(b"/m/Band/a.mp3", "corrupt"), (b"/m/Gone/x.mp3", "vanished")}
+    # one file's: what `shelf info` shows
+    assert [f.message for f in current_failures(catalog, path=b"/m/Band/a.mp3")] == ["old problem"]
+    assert current_failures(catalog, path=b"/m/Band/sub/b.mp3") == []
     # the item is read fine again, and a later scan finishes: both are history
     catalog.db.execute("UPDATE items SET error = NULL")
     catalog.db.execute("INSERT INTO scans (started_ns, roots, status) VALUES (1, '[]', 'done')")
-    assert current_failures(catalog.db) == []
-    assert len(current_failures(catalog.db, history=True)) == 2
+    assert current_failures(catalog) == []
+    assert current_failures(catalog, path=b"/m/Band/a.mp3") == []
+    assert len(current_failures(catalog, history=True)) == 2

@@ -10,7 +10,6 @@ run with mediashelf's.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -28,18 +27,18 @@ LIMITS: Final = {"find": (150.0, "ms"), "list": (1.5, "s"), "stats": (1.0, "s")}
 
 def pick_artist(db: Path) -> str:
     """A deterministic artist of typical size: the median of the 200 most frequent."""
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    from mediashelf.catalog import open_catalog
+    from mediashelf.catalog.queries import frequent_artists
+
+    catalog = open_catalog(db, create=False)
     try:
-        rows = con.execute(
-            "SELECT artist, count(*) AS n FROM items WHERE artist IS NOT NULL "
-            "AND artist NOT GLOB '*[^A-Za-z0-9 ]*' GROUP BY artist ORDER BY n DESC, artist "
-            "LIMIT 200"
-        ).fetchall()
+        # plain names only: the artist is passed on command lines, beets' included
+        names = frequent_artists(catalog, 200, plain=True)
     finally:
-        con.close()
-    if not rows:
+        catalog.close()
+    if not names:
         raise BenchError(f"no artist in the catalog {db}")
-    return str(rows[len(rows) // 2][0])
+    return names[len(names) // 2]
 
 
 def _time(bench: Bench, cmd: Sequence[str], what: str) -> float:

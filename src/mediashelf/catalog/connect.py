@@ -14,6 +14,7 @@ from pathlib import Path
 from mediashelf.catalog.dialect import REGEX_BUDGET, Compiled, Rendered, SQLiteDialect
 from mediashelf.catalog.schema import migrate
 from mediashelf.errors import CatalogBusy, CatalogError
+from mediashelf.xdg import data_home
 
 #: descriptors of writer leases this process holds (see `drop_inherited_locks`)
 _HELD_LOCKS: set[int] = set()
@@ -33,10 +34,7 @@ def drop_inherited_locks() -> None:
 
 def default_db_path() -> Path:
     """`$XDG_DATA_HOME/mediashelf/library.db` (default `~/.local/share/mediashelf/library.db`)."""
-    base = os.environ.get("XDG_DATA_HOME") or os.path.join(
-        os.path.expanduser("~"), ".local", "share"
-    )
-    return Path(base) / "mediashelf" / "library.db"
+    return data_home() / "mediashelf" / "library.db"
 
 
 class Catalog:

@@ -1,20 +1,16 @@
-"""Typed read queries over the catalog (the query language is its own module later)."""
+"""Typed queries over single items and failures: `shelf info`, `failures`, `prune`."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from mediashelf.catalog.connect import Catalog
 from mediashelf.model import BOOL_FIELDS, LIST_FIELDS, MEDIA_FIELDS
 
-#: fields every `find --json` object carries, in order
-ITEM_FIELDS: tuple[str, ...] = (
-    "path", "kind", "format", "size", "mtime_ns", "added", *(n for n, _ in MEDIA_FIELDS),
-)  # fmt: skip
 _SELECT = (
     "SELECT id, path, kind, format, size, mtime_ns, added_ns, missing, error, extra, "
     + ", ".join(n for n, _ in MEDIA_FIELDS)
@@ -67,27 +63,28 @@ def prefix_range(prefix: bytes) -> tuple[bytes, bytes, bytes]:
     return base, base + b"/", base + b"0"
 
 
-def get_item(db: sqlite3.Connection, path: bytes) -> Item | None:
-    row = db.execute(_SELECT + " WHERE path = ?", (path,)).fetchone()
+def get_item(catalog: Catalog, path: bytes) -> Item | None:
+    """The catalogued item at `path` (missing or not), or None."""
+    row = catalog.db.execute(_SELECT + " WHERE path = ?", (path,)).fetchone()
     return _item(row) if row else None
 
 
-def iter_items(
-    db: sqlite3.Connection, prefixes: list[bytes], *, missing: bool = False
-) -> Iterator[Item]:
-    """Items under any of `prefixes` (all items when empty), by path, uses the path index."""
-    where = ["missing = ?"]
-    params: list[Any] = [1 if missing else 0]
-    if prefixes:
-        ors = []
-        for p in prefixes:
-            exact, low, high = prefix_range(p)
-            ors.append("(path = ? OR (path >= ? AND path < ?))")
-            params += [exact, low, high]
-        where.append("(" + " OR ".join(ors) + ")")
-    cur = db.execute(_SELECT + " WHERE " + " AND ".join(where) + " ORDER BY path", params)
-    for row in cur:
-        yield _item(row)
+def frequent_artists(catalog: Catalog, limit: int, *, plain: bool = False) -> list[str]:
+    """The `limit` artists with the most items, most first (`plain`: ASCII letters,
+    digits and spaces only)."""
+    sql = "SELECT artist, count(*) AS n FROM items WHERE artist IS NOT NULL "
+    if plain:
+        sql += "AND artist NOT GLOB '*[^A-Za-z0-9 ]*' "
+    sql += "GROUP BY artist ORDER BY n DESC, artist LIMIT ?"
+    return [str(r[0]) for r in catalog.db.execute(sql, (limit,))]
+
+
+def prune_missing(catalog: Catalog) -> int:
+    """Forget the items scans found missing, and folders left with no item; how many items."""
+    with catalog.atomic() as db:
+        n = int(db.execute("DELETE FROM items WHERE missing = 1").rowcount)
+        db.execute("DELETE FROM folders WHERE id NOT IN (SELECT DISTINCT folder_id FROM items)")
+    return n
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,15 +97,28 @@ class FailureRow:
     scan_id: int | None
 
 
-def current_failures(db: sqlite3.Connection, *, history: bool = False) -> list[FailureRow]:
+def current_failures(
+    catalog: Catalog | sqlite3.Connection, *, history: bool = False, path: bytes | None = None
+) -> list[FailureRow]:
     """The latest failure of each file that still fails (or every failure with `history`).
 
     A failure stands while the catalogued file still carries an error, or, for files
     the catalog does not hold (unlistable folders, vanished files), until a later scan
     records none for that path.
     """
+    db = catalog.db if isinstance(catalog, Catalog) else catalog
+    params: tuple[bytes, ...] = ()
     if history:
         sql = "SELECT path, stage, kind, message, time_ns, scan_id FROM failures ORDER BY id"
+    elif path is not None:
+        sql = """
+        SELECT f.path, f.stage, f.kind, f.message, f.time_ns, f.scan_id FROM failures f
+        LEFT JOIN items i ON i.path = f.path
+        WHERE f.id = (SELECT max(id) FROM failures WHERE path = ?)
+          AND ((i.id IS NOT NULL AND i.error IS NOT NULL AND i.missing = 0)
+               OR (i.id IS NULL AND f.scan_id = (SELECT max(id) FROM scans WHERE status = 'done')))
+        """
+        params = (path,)
     else:
         sql = """
         SELECT f.path, f.stage, f.kind, f.message, f.time_ns, f.scan_id FROM failures f
@@ -118,4 +128,4 @@ def current_failures(db: sqlite3.Connection, *, history: bool = False) -> list[F
            OR (i.id IS NULL AND f.scan_id = (SELECT max(id) FROM scans WHERE status = 'done'))
         ORDER BY f.path
         """
-    return [FailureRow(*r) for r in db.execute(sql)]
+    return [FailureRow(*r) for r in db.execute(sql, params)]

@@ -1,27 +1,18 @@
 """Named schema migrations, applied in order and recorded in the `migrations` table.
 
-A migration is never edited once released: later changes are new migrations.
+A migration is never edited once released: later changes are new migrations.  So a
+migration names its columns itself and never reads the live model (`model.py`), which
+grows with every release; what it writes is what it wrote when it was released.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
+import unicodedata
 from collections.abc import Callable
-
-from mediashelf.model import AUDIO_FIELDS, VISUAL_FIELDS, FieldType
-
-_SQL_TYPES: dict[FieldType, str] = {
-    "text": "TEXT",
-    "int": "INTEGER",
-    "real": "REAL",
-    "bool": "INTEGER",
-    "list": "TEXT",  # JSON array
-}
-
-
-def _audio_columns() -> str:
-    return ",\n    ".join(f"{name} {_SQL_TYPES[ftype]}" for name, ftype in AUDIO_FIELDS)
+from typing import Final
 
 
 def _run_script(db: sqlite3.Connection, script: str) -> None:
@@ -39,7 +30,7 @@ def _run_script(db: sqlite3.Connection, script: str) -> None:
 def _m0001_initial(db: sqlite3.Connection) -> None:
     _run_script(
         db,
-        f"""
+        """
 CREATE TABLE folders (
     id INTEGER PRIMARY KEY,
     path BLOB NOT NULL UNIQUE,
@@ -64,7 +55,43 @@ CREATE TABLE items (
     scan_id INTEGER,
     missing INTEGER NOT NULL DEFAULT 0,   -- 1: not found by the last scan of its folder
     error TEXT,              -- why metadata could not be read (see failures)
-    {_audio_columns()},
+    title TEXT,
+    artist TEXT,
+    artists TEXT,
+    albumartist TEXT,
+    album TEXT,
+    track INTEGER,
+    tracktotal INTEGER,
+    disc INTEGER,
+    disctotal INTEGER,
+    date TEXT,
+    year INTEGER,
+    originaldate TEXT,
+    genre TEXT,
+    composer TEXT,
+    compilation INTEGER,
+    comment TEXT,
+    label TEXT,
+    catalognumber TEXT,
+    isrc TEXT,
+    bpm INTEGER,
+    mb_trackid TEXT,
+    mb_recordingid TEXT,
+    mb_albumid TEXT,
+    mb_releasegroupid TEXT,
+    mb_artistid TEXT,
+    mb_albumartistid TEXT,
+    has_lyrics INTEGER,
+    cover_count INTEGER,
+    cover_mime TEXT,
+    cover_bytes INTEGER,
+    duration REAL,
+    bitrate INTEGER,
+    samplerate INTEGER,
+    channels INTEGER,
+    bitdepth INTEGER,
+    codec TEXT,
+    lossless INTEGER,
     extra TEXT               -- JSON object: every tag read that has no column
 );
 CREATE UNIQUE INDEX items_path ON items(path);
@@ -114,23 +141,106 @@ def _m0002_failed_items_index(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX items_failed ON items(missing) WHERE error IS NOT NULL")
 
 
+#: the columns migration 0003 added, as released (the model may grow; this may not)
+_M0003_COLUMNS: Final = (
+    ("width", "INTEGER"),
+    ("height", "INTEGER"),
+    ("orientation", "INTEGER"),
+    ("taken", "TEXT"),
+    ("taken_source", "TEXT"),
+    ("make", "TEXT"),
+    ("model", "TEXT"),
+    ("lens", "TEXT"),
+    ("iso", "INTEGER"),
+    ("exposure", "REAL"),
+    ("fnumber", "REAL"),
+    ("focal_length", "REAL"),
+    ("gps_lat", "REAL"),
+    ("gps_lon", "REAL"),
+    ("gps_alt", "REAL"),
+    ("software", "TEXT"),
+    ("description", "TEXT"),
+    ("ai_tool", "TEXT"),
+    ("ai_model", "TEXT"),
+    ("ai_model_hash", "TEXT"),
+    ("prompt", "TEXT"),
+    ("negative_prompt", "TEXT"),
+    ("seed", "INTEGER"),
+    ("steps", "INTEGER"),
+    ("sampler", "TEXT"),
+    ("cfg_scale", "REAL"),
+    ("loras", "TEXT"),
+    ("video_codec", "TEXT"),
+    ("fps", "REAL"),
+    ("phash", "TEXT"),
+)
+#: the text columns whose folded copies 0003 computed for existing rows
+_M0003_FOLDED: Final = (
+    "title",
+    "artist",
+    "albumartist",
+    "album",
+    "date",
+    "originaldate",
+    "genre",
+    "composer",
+    "comment",
+    "label",
+    "catalognumber",
+    "isrc",
+    "mb_trackid",
+    "mb_recordingid",
+    "mb_albumid",
+    "mb_releasegroupid",
+    "mb_artistid",
+    "mb_albumartistid",
+    "cover_mime",
+    "codec",
+    "taken",
+    "taken_source",
+    "make",
+    "model",
+    "lens",
+    "software",
+    "description",
+    "ai_tool",
+    "ai_model",
+    "ai_model_hash",
+    "prompt",
+    "negative_prompt",
+    "sampler",
+    "video_codec",
+    "phash",
+)
+
+
+def _m0003_fold(text: str) -> str:
+    """Folding as 0003 released it: NFKD, combining marks dropped, case-folded."""
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
 def _m0003_visual_fields(db: sqlite3.Connection) -> None:
     """Image and video columns, and folded text for accent-insensitive queries."""
-    from mediashelf.catalog.folding import TEXT_FIELDS, folded_json
-
-    for name, ftype in VISUAL_FIELDS:
-        db.execute(f"ALTER TABLE items ADD COLUMN {name} {_SQL_TYPES[ftype]}")
+    for name, sql_type in _M0003_COLUMNS:
+        db.execute(f"ALTER TABLE items ADD COLUMN {name} {sql_type}")
     db.execute("ALTER TABLE items ADD COLUMN folded TEXT")
     db.execute("CREATE INDEX items_taken ON items(taken)")
     db.execute("CREATE INDEX items_ai_tool ON items(ai_tool)")
     # a covering index: the accent-insensitive branch of a text query scans only this
     db.execute("CREATE INDEX items_folded ON items(folded) WHERE folded IS NOT NULL")
-    columns = ", ".join(TEXT_FIELDS)
+    columns = ", ".join(_M0003_FOLDED)
     updates = []
     for row in db.execute(f"SELECT id, {columns} FROM items"):
-        folded = folded_json(dict(zip(TEXT_FIELDS, row[1:], strict=True)))
-        if folded is not None:
-            updates.append((folded, row[0]))
+        folded = {
+            name: _m0003_fold(value)
+            for name, value in zip(_M0003_FOLDED, row[1:], strict=True)
+            if isinstance(value, str) and not value.isascii()
+        }
+        if folded:
+            updates.append((json.dumps(folded, ensure_ascii=False), row[0]))
     db.executemany("UPDATE items SET folded = ? WHERE id = ?", updates)
 
 

@@ -3,80 +3,81 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from mediashelf.commands.common import (
     Subparsers,
     abspath_bytes,
-    command_line,
     item_json,
     open_db,
-    print_settled,
     settings_of,
+    writing,
 )
-from mediashelf.errors import EXIT_OK
+from mediashelf.errors import EXIT_FAILURES, EXIT_OK
+
+if TYPE_CHECKING:
+    from mediashelf.app.items import ItemInfo
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    import json
+    from mediashelf.app import items
 
-    from mediashelf.catalog.queries import current_failures, get_item
-
-    settings = settings_of(args)
-    catalog = open_db(settings)
     status = EXIT_OK
+    catalog = open_db(settings_of(args))
     try:
         for raw in args.paths:
-            item = get_item(catalog.db, abspath_bytes(raw))
-            if item is None:
+            found = items.info(catalog, abspath_bytes(raw))
+            if found is None:
                 print(
                     f"{raw}: not in the catalog (run `shelf scan` on its folder)", file=sys.stderr
                 )
-                status = 1
-                continue
-            if args.json:
-                fields = dict(
-                    item.fields,
-                    id=item.id,
-                    missing=item.missing,
-                    error=item.error,
-                    extra=item.extra,
-                )
-                print(item_json(fields, item.path))
-                continue
-            print(os.fsdecode(item.path))
-            rows = [("id", item.id), *item.fields.items()]
-            if item.missing:
-                rows.append(("missing", True))
-            if item.error:
-                rows.append(("error", item.error))
-            width = max(len(k) for k, _ in rows)
-            for key, value in rows:
-                if value is not None:
-                    shown = (
-                        json.dumps(value, ensure_ascii=False) if isinstance(value, list) else value
-                    )
-                    print(f"  {key:<{width}}  {shown}")
-            if item.extra:
-                print("  other tags:")
-                for key, value in sorted(item.extra.items()):
-                    print(f"    {key}: {json.dumps(value, ensure_ascii=False)[:500]}")
-            fails = [f for f in current_failures(catalog.db) if f.path == item.path]
-            for f in fails:
-                print(f"  failure: {f.stage}/{f.kind}: {f.message}")
+                status = EXIT_FAILURES
+            elif args.json:
+                print(_info_json(found))
+            else:
+                sys.stdout.write(_info_text(found))
     finally:
         catalog.close()
     return status
 
 
-def cmd_failures(args: argparse.Namespace) -> int:
-    from mediashelf.catalog.queries import current_failures
+def _info_json(found: ItemInfo) -> str:
+    item = found.item
+    fields = dict(item.fields, id=item.id, missing=item.missing, error=item.error, extra=item.extra)
+    return item_json(fields, item.path)
 
-    settings = settings_of(args)
-    catalog = open_db(settings)
+
+def _info_text(found: ItemInfo) -> str:
+    item = found.item
+    lines = [os.fsdecode(item.path)]
+    rows = [("id", item.id), *item.fields.items()]
+    if item.missing:
+        rows.append(("missing", True))
+    if item.error:
+        rows.append(("error", item.error))
+    width = max(len(k) for k, _ in rows)
+    for key, value in rows:
+        if value is not None:
+            shown = json.dumps(value, ensure_ascii=False) if isinstance(value, list) else value
+            lines.append(f"  {key:<{width}}  {shown}")
+    if item.extra:
+        lines.append("  other tags:")
+        for key, value in sorted(item.extra.items()):
+            lines.append(f"    {key}: {json.dumps(value, ensure_ascii=False)[:500]}")
+    for f in found.failures:
+        lines.append(f"  failure: {f.stage}/{f.kind}: {f.message}")
+    return "\n".join(lines) + "\n"
+
+
+def cmd_failures(args: argparse.Namespace) -> int:
+    from mediashelf.app import items
+
+    catalog = open_db(settings_of(args))
     try:
-        rows = current_failures(catalog.db, history=args.all)
+        rows = items.failures(catalog, history=args.all)
     finally:
         catalog.close()
     for f in rows:
@@ -95,19 +96,10 @@ def cmd_failures(args: argparse.Namespace) -> int:
 
 
 def cmd_prune(args: argparse.Namespace) -> int:
-    settings = settings_of(args)
-    catalog = open_db(settings)
-    try:
-        catalog.acquire_lease(wait=args.wait, command=command_line())
-        from mediashelf.app.session import settle
+    from mediashelf.app import items
 
-        for rec in settle(catalog):
-            print_settled(rec)
-        with catalog.atomic() as db:
-            n = db.execute("DELETE FROM items WHERE missing = 1").rowcount
-            db.execute("DELETE FROM folders WHERE id NOT IN (SELECT DISTINCT folder_id FROM items)")
-    finally:
-        catalog.close()
+    with writing(args) as catalog:
+        n = items.prune(catalog)
     print(f"removed {n:,} missing item{'s' if n != 1 else ''} from the catalog")
     return EXIT_OK
 

@@ -79,7 +79,9 @@ def locked_catalog(args: argparse.Namespace) -> Catalog:
     return catalog
 
 
-def writing(args: argparse.Namespace, settings: Settings | None = None, **kw: Any) -> Any:
+def writing(
+    args: argparse.Namespace, settings: Settings | None = None, **kw: Any
+) -> contextlib.AbstractContextManager[Catalog]:
     """The catalog under the writer lease for this command (see `app.session.writing`)."""
     from mediashelf.app.session import writing as _writing
 

@@ -82,7 +82,7 @@ OTHER_EXTENSIONS = frozenset(
 
 def kind_for(ext: str) -> str:
     """The kind a file is catalogued as before its content is read."""
-    from mediashelf.extract.audio import AUDIO_EXTENSIONS
+    from mediashelf.extract.audio.read import AUDIO_EXTENSIONS
 
     if ext in AUDIO_EXTENSIONS:
         return "audio"

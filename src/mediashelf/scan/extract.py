@@ -67,7 +67,7 @@ def _read(fs: FileStat, timeout: float) -> Extracted:
             raise Unreadable(f"read error: {e.strerror or e}") from e
         qh = quick_hash(fs.size, head, tail)
         if kind == "audio" or (kind == "other" and sniff_audio(ext, head)):
-            from mediashelf.extract.audio import read_audio
+            from mediashelf.extract.audio.read import read_audio
 
             sniffed = kind == "other"
             try:
@@ -77,20 +77,20 @@ def _read(fs: FileStat, timeout: float) -> Extracted:
                     return Extracted(fs, "other", None, {}, None, qh)
                 raise
             if info.kind == "video":  # MP4/MOV/3GP, ASF or Ogg with a video stream
-                from mediashelf.extract.video import add_video_fields
+                from mediashelf.extract.video.read import add_video_fields
 
                 video = add_video_fields(info, f, fs.path, ext, head)
                 extra = _extra_json(video.extra)
                 return Extracted(fs, video.kind, video.format, video.fields, extra, qh)
             return Extracted(fs, info.kind, info.format, info.fields, _extra_json(info.extra), qh)
         if kind == "video":
-            from mediashelf.extract.video import read_video
+            from mediashelf.extract.video.read import read_video
 
             video = read_video(f, fs.path, ext, head)
             extra = _extra_json(video.extra)
             return Extracted(fs, video.kind, video.format, video.fields, extra, qh)
         if kind == "image":
-            from mediashelf.extract.image import read_image
+            from mediashelf.extract.image.read import read_image
 
             image = read_image(f, fs.path, ext, head, fs.mtime_ns)
             extra = _extra_json(image.extra)
@@ -249,9 +249,9 @@ class ExtractPool:
                 signal.signal(signal.SIGALRM, previous)
             return
         if not self._workers:
-            from mediashelf.extract.audio_mutagen import preload
-            from mediashelf.extract.image import preload as preload_image
-            from mediashelf.extract.video import preload as preload_video
+            from mediashelf.extract.audio.mutagen import preload
+            from mediashelf.extract.image.read import preload as preload_image
+            from mediashelf.extract.video.read import preload as preload_video
 
             preload()  # once here rather than in every worker
             preload_image([fs.path for fs, _ in batch])  # Pillow, pillow-heif, numpy

@@ -9,14 +9,15 @@ module is cheap.
 
 The work is split by concern:
 
-    audio_detect      which format: magic bytes, then the extension
-    audio_mutagen     mutagen imported on first use (and a faster ID3 text decoder)
-    audio_load        loading, salvaging damaged MP3/FLAC, extra tag blocks
-    audio_containers  MP4, WAV, AIFF and ASF details mutagen does not give
-    audio_tags        one reader per tag system, into ...
-    audio_tagmaps     ... the key -> field tables
-    audio_values      typed values, the collector, what goes to `extra`
-    audio_stream      duration, bitrate, sample rate, channels, bit depth, codec
+    detect      which format: magic bytes, then the extension
+    mutagen     mutagen imported on first use (and a faster ID3 text decoder)
+    load        loading, salvaging damaged MP3/FLAC, extra tag blocks
+    containers  MP4, WAV, AIFF and ASF details mutagen does not give
+    tags        one reader per tag system, into ...
+    vorbis      ... (Vorbis comments and their pictures) ...
+    tagmaps     ... the key -> field tables
+    values      typed values, the collector, what goes to `extra`
+    stream      duration, bitrate, sample rate, channels, bit depth, codec
 """
 
 from __future__ import annotations
@@ -27,18 +28,12 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO, Final
 
 from mediashelf.errors import Corrupt, MediaError, TooLarge, Unreadable, Unsupported
-from mediashelf.extract.audio_detect import EXTENSION_FORMATS, FORMATS, Detection, detect
-from mediashelf.extract.audio_load import from_object, load
-from mediashelf.extract.audio_stream import stream_fields
-from mediashelf.extract.audio_tags import (
-    read_ape,
-    read_asf,
-    read_flac_pictures,
-    read_id3,
-    read_mp4,
-    read_vorbis,
-)
-from mediashelf.extract.audio_values import Collector
+from mediashelf.extract.audio.detect import EXTENSION_FORMATS, FORMATS, Detection, detect
+from mediashelf.extract.audio.load import from_object, load
+from mediashelf.extract.audio.stream import stream_fields
+from mediashelf.extract.audio.tags import read_ape, read_asf, read_id3, read_mp4
+from mediashelf.extract.audio.values import Collector
+from mediashelf.extract.audio.vorbis import read_flac_pictures, read_vorbis
 
 #: Extensions (lower-case, no dot) of every format mutagen reads.
 AUDIO_EXTENSIONS: Final[frozenset[str]] = frozenset(EXTENSION_FORMATS)

@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 
 from mediashelf.errors import Corrupt, MediaError, Unsupported
-from mediashelf.extract.image.read import ImageInfo, read_image
 from mediashelf.extract.image.dates import date_from_name, parse_date
+from mediashelf.extract.image.read import ImageInfo, read_image
 from tests.extract.images import (
     DATE_DIGITIZED,
     DATE_ORIGINAL,

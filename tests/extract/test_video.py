@@ -12,8 +12,8 @@ import pytest
 
 from mediashelf.errors import Corrupt, MediaError, Unsupported
 from mediashelf.extract.audio.read import read_audio
-from mediashelf.extract.video.read import VideoInfo, read_video
 from mediashelf.extract.video.meta import parse_iso6709, parse_taken
+from mediashelf.extract.video.read import VideoInfo, read_video
 from mediashelf.model import FileStat
 from mediashelf.scan.extract import extract_one
 from tests.extract.videos import (

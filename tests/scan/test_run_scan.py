@@ -176,11 +176,11 @@ def test_a_reader_that_hangs_is_a_timeout_failure(
     os.mkfifo(stalled)
     real_read = extract_module._read
 
-    def read(fs: Any, timeout: float) -> Any:
+    def read(fs: Any) -> Any:
         if fs.path.endswith(b"/02.flac"):
             with open(stalled, "rb"):
                 pass
-        return real_read(fs, timeout)
+        return real_read(fs)
 
     monkeypatch.setattr(extract_module, "_read", read)
     config = tmp_path / "settings.toml"
@@ -292,10 +292,10 @@ def test_a_worker_that_dies_costs_only_the_file_that_killed_it(
     """
     real_read = extract_module._read
 
-    def deadly(fs: Any, timeout: float) -> Any:
+    def deadly(fs: Any) -> Any:
         if fs.path.endswith(b"02.flac"):
             os._exit(70)
-        return real_read(fs, timeout)
+        return real_read(fs)
 
     monkeypatch.setattr(extract_module, "_read", deadly)  # inherited by forked workers
     db = tmp_path / "cat.db"

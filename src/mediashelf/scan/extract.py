@@ -22,7 +22,7 @@ from typing import Any
 
 from mediashelf.catalog.rows import item_row
 from mediashelf.errors import Corrupt, MediaError, TimedOut, TooLarge, Unreadable, Vanished
-from mediashelf.extract.registry import kind_for, sniff_audio
+from mediashelf.extract.registry import choose, kind_for
 from mediashelf.model import Extracted, Failure, FileStat, extension
 from mediashelf.quickhash import quick_hash, read_ends
 from mediashelf.scan import children
@@ -51,9 +51,9 @@ def _on_alarm(signum: int, frame: Any) -> None:
     raise TimedOut("reading took longer than the per-file time limit")
 
 
-def _read(fs: FileStat, timeout: float) -> Extracted:
+def _read(fs: FileStat) -> Extracted:
+    """Open the file, hash its ends and hand it to the reader the registry chooses."""
     ext = extension(fs.path)
-    kind = kind_for(ext)
     try:
         f = open(fs.path, "rb")  # noqa: SIM115 - closed below, after the reader is done
     except FileNotFoundError as e:
@@ -66,36 +66,16 @@ def _read(fs: FileStat, timeout: float) -> Extracted:
         except OSError as e:
             raise Unreadable(f"read error: {e.strerror or e}") from e
         qh = quick_hash(fs.size, head, tail)
-        if kind == "audio" or (kind == "other" and sniff_audio(ext, head)):
-            from mediashelf.extract.audio.read import read_audio
-
-            sniffed = kind == "other"
-            try:
-                info = read_audio(f, fs.path, ext, head)
-            except MediaError:
-                if sniffed:  # only looked like audio: catalogue it as a plain file
-                    return Extracted(fs, "other", None, {}, None, qh)
-                raise
-            if info.kind == "video":  # MP4/MOV/3GP, ASF or Ogg with a video stream
-                from mediashelf.extract.video.read import add_video_fields
-
-                video = add_video_fields(info, f, fs.path, ext, head)
-                extra = _extra_json(video.extra)
-                return Extracted(fs, video.kind, video.format, video.fields, extra, qh)
-            return Extracted(fs, info.kind, info.format, info.fields, _extra_json(info.extra), qh)
-        if kind == "video":
-            from mediashelf.extract.video.read import read_video
-
-            video = read_video(f, fs.path, ext, head)
-            extra = _extra_json(video.extra)
-            return Extracted(fs, video.kind, video.format, video.fields, extra, qh)
-        if kind == "image":
-            from mediashelf.extract.image.read import read_image
-
-            image = read_image(f, fs.path, ext, head, fs.mtime_ns)
-            extra = _extra_json(image.extra)
-            return Extracted(fs, image.kind, image.format, image.fields, extra, qh)
-        return Extracted(fs, kind, ext or None, {}, None, qh)
+        choice = choose(ext, head)
+        if choice is None:
+            return Extracted(fs, "other", ext or None, {}, None, qh)
+        try:
+            media = choice.reader.load()(f, fs, ext, head)
+        except MediaError:
+            if choice.sniffed:  # only looked like media: catalogue it as a plain file
+                return Extracted(fs, "other", None, {}, None, qh)
+            raise
+        return Extracted(fs, media.kind, media.format, media.fields, _extra_json(media.extra), qh)
 
 
 def _extra_json(extra: dict[str, object]) -> str | None:
@@ -112,7 +92,7 @@ def extract_one(fs: FileStat, timeout: float) -> Extracted:
     """Read one file.  Never raises: a problem is returned as `Extracted.error`."""
     signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
-        return _read(fs, timeout)
+        return _read(fs)
     except MediaError as e:
         return _failed(fs, e.kind, e.message)
     except MemoryError:
@@ -249,13 +229,10 @@ class ExtractPool:
                 signal.signal(signal.SIGALRM, previous)
             return
         if not self._workers:
-            from mediashelf.extract.audio.mutagen import preload
-            from mediashelf.extract.image.read import preload as preload_image
-            from mediashelf.extract.video.read import preload as preload_video
+            from mediashelf.extract.registry import preload
 
-            preload()  # once here rather than in every worker
-            preload_image([fs.path for fs, _ in batch])  # Pillow, pillow-heif, numpy
-            preload_video([fs.path for fs, _ in batch])
+            # mutagen always; Pillow, pillow-heif, numpy, PyAV if the batch needs them
+            preload([fs.path for fs, _ in batch])  # once here rather than in every worker
             # Objects that exist now are never collected by the workers' GC, so its
             # passes do not copy the pages the workers share with this process.
             gc.freeze()

@@ -36,7 +36,7 @@ from mediashelf.extract.image.formats import describe, read_jxl, read_pillow
 from mediashelf.extract.image.jxl import CODESTREAM, SIGNATURE
 from mediashelf.extract.image.sidecar import read_sidecars
 from mediashelf.extract.registry import IMAGE_EXTENSIONS
-from mediashelf.model import extension
+from mediashelf.model import FileStat, extension
 
 #: text chunks kept in extra when no AI tool read them: this many, each cut to this length
 MAX_TEXT_EXTRA: Final = 2048
@@ -94,6 +94,11 @@ def _pillow() -> Any:
         del numpy
         _pil = Image
     return _pil
+
+
+def read(fileobj: BinaryIO, fs: FileStat, ext: str, head: bytes) -> ImageInfo:
+    """The registry's entry point (see `read_image`)."""
+    return read_image(fileobj, fs.path, ext, head, fs.mtime_ns)
 
 
 def read_image(fileobj: BinaryIO, path: bytes, ext: str, head: bytes, mtime_ns: int) -> ImageInfo:

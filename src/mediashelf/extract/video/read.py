@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Final
 from mediashelf.errors import Corrupt, MediaError, TooLarge, Unreadable, Unsupported
 from mediashelf.extract.registry import VIDEO_EXTENSIONS
 from mediashelf.extract.video.meta import tag_fields
-from mediashelf.model import extension
+from mediashelf.model import FileStat, extension
 
 if TYPE_CHECKING:
     from mediashelf.extract.audio.read import AudioInfo
@@ -92,6 +92,11 @@ def preload(paths: Iterable[bytes] = ()) -> None:
     """
     if not paths or any(extension(p) in PRELOAD_EXTENSIONS for p in paths):
         _av()
+
+
+def read(fileobj: BinaryIO, fs: FileStat, ext: str, head: bytes) -> VideoInfo:
+    """The registry's entry point (see `read_video`)."""
+    return read_video(fileobj, fs.path, ext, head)
 
 
 def read_video(fileobj: BinaryIO, path: bytes, ext: str, head: bytes) -> VideoInfo:

@@ -7,7 +7,6 @@ and every catalog change goes through the single `Writer`.
 
 from __future__ import annotations
 
-import json
 import signal
 import time
 from collections import Counter
@@ -16,15 +15,24 @@ from types import FrameType
 from typing import Any
 
 from mediashelf.catalog.connect import Catalog
+from mediashelf.catalog.folders import folders_under
 from mediashelf.catalog.rows import FOLDER, KIND, PATH, QUICK_HASH, SIZE
+from mediashelf.catalog.scans import (
+    finish_scan,
+    has_items,
+    scan_aborted,
+    standing_failures,
+    start_scan,
+)
+from mediashelf.catalog.writer import Writer
 from mediashelf.config import Settings
 from mediashelf.console import NullProgress, Progress
 from mediashelf.model import Failure, FileStat, Listing, display_path
 from mediashelf.scan.diff import diff_listing, same_content_fingerprint
 from mediashelf.scan.extract import BatchResult, ExtractPool, Task, peak_rss_kb
+from mediashelf.scan.moves import path_gone
 from mediashelf.scan.summary import CLASSES, ScanSummary
 from mediashelf.scan.walk import Unchanged, WalkStats, parallel_walk, walk
-from mediashelf.scan.write import Writer, path_gone
 
 
 class _Stop:
@@ -62,19 +70,6 @@ def _outermost(roots: list[bytes]) -> list[bytes]:
     return kept
 
 
-def _folders_under(catalog: Catalog, roots: list[bytes]) -> dict[bytes, tuple[int, bytes | None]]:
-    out: dict[bytes, tuple[int, bytes | None]] = {}
-    for root in roots:
-        base = root.rstrip(b"/")
-        cur = catalog.db.execute(
-            "SELECT path, id, signature FROM folders WHERE path = ? OR (path >= ? AND path < ?)",
-            (base or b"/", base + b"/", base + b"0"),
-        )
-        for path, fid, sig in cur:
-            out[path] = (fid, sig)
-    return out
-
-
 def _rss_mb(kb: int) -> float:
     return kb / 1024.0
 
@@ -95,22 +90,14 @@ def run_scan(
     progress = progress or NullProgress()
     t_start = time.perf_counter()
     roots = _outermost(roots)
-    db = catalog.db
-    db.execute("UPDATE scans SET status = 'crashed' WHERE status = 'running'")
     options = {"full": full, "profile": settings.profile_name, "jobs": settings.jobs}
-    scan_id = int(
-        db.execute(
-            "INSERT INTO scans (started_ns, roots, options, status) VALUES (?, ?, ?, 'running')",
-            (time.time_ns(), json.dumps([display_path(r) for r in roots]), json.dumps(options)),
-        ).lastrowid
-        or 0
-    )
+    scan_id = start_scan(catalog, [display_path(r) for r in roots], options)
     summary = ScanSummary(scan_id, [display_path(r) for r in roots])
     counts = summary.counts
     writer = Writer(catalog, scan_id, settings.profile.write_batch)
     pool = ExtractPool(settings.jobs, settings.profile.timeout, settings.profile.memory_mb, scan_id)
-    known = _folders_under(catalog, roots)
-    catalog_has_items = db.execute("SELECT EXISTS (SELECT 1 FROM items)").fetchone()[0] == 1
+    known = folders_under(catalog, roots)
+    catalog_has_items = has_items(catalog)
 
     seen_folders: set[bytes] = set()
     pending: Counter[int] = Counter()  # folder id → files still being read
@@ -315,23 +302,12 @@ def run_scan(
                 if stats.incomplete:
                     unseen = []  # a walker died: what it did not list is not known to be gone
                 for fid in unseen:
-                    ids = [
-                        r[0]
-                        for r in db.execute(
-                            "SELECT id FROM items WHERE folder_id = ? AND missing = 0", (fid,)
-                        )
-                    ]
-                    missing_ids.update(ids)
-                    writer.mark_missing(ids)
-                    writer.set_signature(fid, None)
+                    missing_ids.update(writer.mark_folder_missing(fid))
             writer.commit()
         except BaseException:
             writer.rollback()
             pool.close()
-            db.execute(
-                "UPDATE scans SET status = 'interrupted', finished_ns = ? WHERE id = ?",
-                (time.time_ns(), scan_id),
-            )
+            scan_aborted(catalog, scan_id)
             raise
         finally:
             pool.close()
@@ -339,10 +315,7 @@ def run_scan(
     counts["missing"] = len(missing_ids)
     summary.skipped = stats.skipped
     if not summary.interrupted:
-        standing = db.execute(
-            "SELECT count(*) FROM items WHERE error IS NOT NULL AND missing = 0"
-        ).fetchone()[0]
-        summary.known_failures = max(0, standing - extract_failures)
+        summary.known_failures = max(0, standing_failures(catalog) - extract_failures)
     total = time.perf_counter() - t_start
     summary.seconds = {
         "walk": walk_s,
@@ -355,20 +328,16 @@ def run_scan(
         "main": _rss_mb(peak_rss_kb()),
         "workers": _rss_mb(pool.peak_worker_rss_kb),
     }
-    s = summary.seconds
-    db.execute(
-        "UPDATE scans SET finished_ns = ?, status = ?, added = ?, changed = ?, unchanged = ?, missing = ?, "
-        "moved = ?, failed = ?, files = ?, bytes = ?, walk_s = ?, diff_s = ?, extract_s = ?, write_s = ?, "
-        "total_s = ?, peak_rss_mb = ?, workers_peak_rss_mb = ? WHERE id = ?",
-        (
-            time.time_ns(),
-            "interrupted" if summary.interrupted else "done",
-            counts["added"], counts["changed"], counts["unchanged"], counts["missing"],
-            counts["moved"], counts["failed"], summary.files, summary.bytes,
-            s["walk"], s["diff"], s["extract"], s["write"], s["total"],
-            summary.peak_rss_mb["main"], summary.peak_rss_mb["workers"], scan_id,
-        ),
-    )  # fmt: skip
+    finish_scan(
+        catalog,
+        scan_id,
+        interrupted=summary.interrupted,
+        counts=counts,
+        files=summary.files,
+        size=summary.bytes,
+        seconds=summary.seconds,
+        peak_rss_mb=summary.peak_rss_mb,
+    )
     progress.close()
     return summary
 

@@ -7,21 +7,11 @@ wired in `mediashelf.scan`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
+from mediashelf.catalog.writer import ItemRow
 from mediashelf.model import FileStat, Listing
 
-
-class ItemRow(NamedTuple):
-    """The catalog's fingerprint of one item."""
-
-    id: int
-    path: bytes
-    size: int
-    mtime_ns: int
-    dev: int
-    ino: int
-    missing: bool
+__all__ = ["ItemRow", "ListingDiff", "diff_listing", "same_content_fingerprint"]
 
 
 @dataclass(slots=True)

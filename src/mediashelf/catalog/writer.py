@@ -1,4 +1,4 @@
-"""The write stage: the catalog's single writer during a scan.
+"""The catalog's single writer during a scan.
 
 All of a scan's catalog changes go through one `Writer`, which keeps a transaction
 open and commits it every `write_batch` rows or every second, so a crash or an
@@ -8,19 +8,34 @@ one `INSERT … ON CONFLICT(path) DO UPDATE` per batch.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from mediashelf.catalog.connect import Catalog
 from mediashelf.catalog.folders import folder_row
 from mediashelf.catalog.rows import ADDED_INDEX, MOVE_UPDATE_SQL, UPSERT_SQL
 from mediashelf.model import Failure, FileStat
-from mediashelf.scan.diff import ItemRow
+
+
+class ItemRow(NamedTuple):
+    """The catalog's fingerprint of one item."""
+
+    id: int
+    path: bytes
+    size: int
+    mtime_ns: int
+    dev: int
+    ino: int
+    missing: bool
+
+
+_FINGERPRINT = "SELECT id, path, size, mtime_ns, dev, ino, missing FROM items"
 
 
 class Writer:
+    """Every catalog change of one scan, in one open transaction committed in batches."""
+
     def __init__(self, catalog: Catalog, scan_id: int, write_batch: int) -> None:
         self.catalog = catalog
         self.db = catalog.db
@@ -73,9 +88,20 @@ class Writer:
         )
         self._wrote(1)
 
+    def mark_folder_missing(self, folder_id: int) -> list[int]:
+        """A folder that is gone: its present items are marked missing (their ids are
+        returned) and its signature is cleared, so it is diffed if it comes back."""
+        cur = self.db.execute(
+            "SELECT id FROM items WHERE folder_id = ? AND missing = 0", (folder_id,)
+        )
+        ids = [r[0] for r in cur]
+        self.mark_missing(ids)
+        self.set_signature(folder_id, None)
+        return ids
+
     def folder_rows(self, folder_id: int) -> dict[bytes, ItemRow]:
         cur = self.db.execute(
-            "SELECT id, path, size, mtime_ns, dev, ino, missing FROM items WHERE folder_id = ?",
+            f"{_FINGERPRINT} WHERE folder_id = ?",
             (folder_id,),
         )
         return {r[1]: ItemRow(*r) for r in cur}
@@ -142,15 +168,14 @@ class Writer:
     # -- move candidates ----------------------------------------------------------
     def by_inode(self, fs: FileStat) -> list[ItemRow]:
         cur = self.db.execute(
-            "SELECT id, path, size, mtime_ns, dev, ino, missing FROM items WHERE dev = ? AND ino = ? AND path != ?",
+            f"{_FINGERPRINT} WHERE dev = ? AND ino = ? AND path != ?",
             (fs.dev, fs.ino, fs.path),
         )
         return [ItemRow(*r) for r in cur]
 
     def by_content(self, size: int, quick_hash: bytes, path: bytes) -> list[ItemRow]:
         cur = self.db.execute(
-            "SELECT id, path, size, mtime_ns, dev, ino, missing FROM items "
-            "WHERE size = ? AND quick_hash = ? AND path != ?",
+            f"{_FINGERPRINT} WHERE size = ? AND quick_hash = ? AND path != ?",
             (size, quick_hash, path),
         )
         return [ItemRow(*r) for r in cur]
@@ -166,16 +191,3 @@ class Writer:
             [(self.scan_id, f.path, f.stage, f.kind, f.message, now) for f in failures],
         )
         self._wrote(len(failures))
-
-
-def path_gone(row: ItemRow) -> bool:
-    """True when a catalogued path no longer holds that row's file (so the row may move)."""
-    if row.missing:
-        return True
-    try:
-        st = os.lstat(row.path)
-    except FileNotFoundError:
-        return True
-    except OSError:
-        return False
-    return (st.st_dev, st.st_ino) != (row.dev, row.ino)

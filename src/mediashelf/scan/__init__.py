@@ -16,7 +16,7 @@ from typing import Any
 
 from mediashelf.catalog.connect import Catalog
 from mediashelf.catalog.folders import folders_under
-from mediashelf.catalog.rows import FOLDER, KIND, PATH, QUICK_HASH, SIZE
+from mediashelf.catalog.rows import KIND, PATH, QUICK_HASH, SIZE
 from mediashelf.catalog.scans import (
     finish_scan,
     has_items,
@@ -29,8 +29,9 @@ from mediashelf.config import Settings
 from mediashelf.console import NullProgress, Progress
 from mediashelf.model import Failure, FileStat, Listing, display_path
 from mediashelf.scan.diff import diff_listing, same_content_fingerprint
-from mediashelf.scan.extract import BatchResult, ExtractPool, Task, peak_rss_kb
+from mediashelf.scan.extract import BatchResult, Task, peak_rss_kb
 from mediashelf.scan.moves import path_gone
+from mediashelf.scan.pool import ExtractPool
 from mediashelf.scan.summary import CLASSES, ScanSummary
 from mediashelf.scan.walk import Unchanged, WalkStats, parallel_walk, walk
 
@@ -102,7 +103,6 @@ def run_scan(
     seen_folders: set[bytes] = set()
     pending: Counter[int] = Counter()  # folder id → files still being read
     folder_sig: dict[int, bytes] = {}  # signature to record once the folder's files are written
-    in_flight: dict[bytes, str] = {}  # path → class (added | changed | restored)
     missing_ids: set[int] = set()
     batch_size = settings.profile.batch_size
     max_queued = 50_000  # files diffed but not yet sent: lets the walk run ahead for the ETA
@@ -123,14 +123,12 @@ def run_scan(
         if sig is not None:
             writer.set_signature(fid, sig)
 
-    def handle(result: BatchResult) -> None:
+    def handle(batch: list[Task], result: BatchResult) -> None:
         nonlocal extract_failures
         rows: list[tuple[Any, ...]] = []
         failures: list[Failure] = []
         finished: list[int] = []
-        for row, err in result.results:
-            cls = in_flight.pop(row[PATH])
-            fid = row[FOLDER]
+        for (_, fid, cls), (row, err) in zip(batch, result.results, strict=True):
             if err is not None:
                 failures.append(err)
                 counts["failed"] += 1
@@ -221,8 +219,7 @@ def run_scan(
             else:
                 todo.append((fs, "added"))
         for fs, cls in todo:
-            in_flight[fs.path] = cls
-            queued.append((fs, fid))
+            queued.append((fs, fid, cls))
         if todo:
             pending[fid] += len(todo)
             if listing.complete:
@@ -239,8 +236,8 @@ def run_scan(
             chunk = queued[:take]
             del queued[:take]
             pool.submit(chunk)
-        for result in pool.completed(block=block, timeout=0.2):
-            handle(result)
+        for batch, result in pool.completed(block=block, timeout=0.2):
+            handle(batch, result)
 
     with _Stop() as stop:
         try:
@@ -291,8 +288,8 @@ def run_scan(
                 if hasattr(it, "close"):
                     it.close()  # stops parallel walkers
                 # the batches in flight (two per worker at most) finish and are written
-                for result in pool.drain():
-                    handle(result)
+                for batch, result in pool.drain():
+                    handle(batch, result)
             else:
                 unseen = [
                     fid

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-import mediashelf.scan as scan_module
+import mediashelf.scan.driver as scan_module
 import mediashelf.scan.extract as extract_module
 from mediashelf.catalog import open_catalog
 from mediashelf.catalog.queries import current_failures

@@ -41,7 +41,6 @@ class Writer:
         self.db = catalog.db
         self.scan_id = scan_id
         self.write_batch = write_batch
-        self.seconds = 0.0
         self._pending_rows = 0
         self._last_commit = time.monotonic()
         self._in_tx = False
@@ -55,9 +54,7 @@ class Writer:
 
     def commit(self) -> None:
         if self._in_tx:
-            t0 = time.perf_counter()
             self.db.execute("COMMIT")
-            self.seconds += time.perf_counter() - t0
             self._in_tx = False
         self._pending_rows = 0
         self._last_commit = time.monotonic()
@@ -111,10 +108,8 @@ class Writer:
         """Insert or update items by path; an updated row keeps its id and date added."""
         if not rows:
             return
-        t0 = time.perf_counter()
         self._begin()
         self.db.executemany(UPSERT_SQL, rows)
-        self.seconds += time.perf_counter() - t0
         self._wrote(len(rows))
 
     def rewrite_moved(self, row_id: int, row: tuple[Any, ...]) -> None:

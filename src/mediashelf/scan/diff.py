@@ -1,17 +1,30 @@
 """The diff stage: one folder's listing against the catalog's rows for that folder.
 
-Pure: takes values, returns values.  The catalog reads and writes around it are
-wired in `mediashelf.scan`.
+`diff_listing` is pure: it takes values and returns values.  `DiffPhase` is the
+scan's diff stage around it: it settles an unchanged folder by its signature, loads
+the rows of one that changed, writes what needs no reading (rows gone missing,
+renames found by inode, new inode numbers) and returns the files to read.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
-from mediashelf.catalog.writer import ItemRow
+from mediashelf.catalog.folders import FolderEntry
+from mediashelf.catalog.writer import ItemRow, Writer
 from mediashelf.model import FileStat, Listing
+from mediashelf.scan.extract import Task
+from mediashelf.scan.moves import moved_by_inode, same_content_fingerprint
 
-__all__ = ["ItemRow", "ListingDiff", "diff_listing", "same_content_fingerprint"]
+__all__ = [
+    "DiffPhase",
+    "FolderChanges",
+    "ItemRow",
+    "ListingDiff",
+    "diff_listing",
+    "same_content_fingerprint",
+]
 
 
 @dataclass(slots=True)
@@ -27,10 +40,6 @@ class ListingDiff:
     missing: list[int] = field(default_factory=list)
     #: rows whose fingerprint is unchanged but whose inode/device moved (restored from backup)
     refingerprint: list[tuple[int, FileStat]] = field(default_factory=list)
-
-
-def same_content_fingerprint(row: ItemRow, fs: FileStat) -> bool:
-    return row.size == fs.size and row.mtime_ns == fs.mtime_ns
 
 
 def diff_listing(
@@ -60,3 +69,79 @@ def diff_listing(
     if listing.complete:
         out.missing = [row.id for path, row in rows.items() if path not in seen and not row.missing]
     return out
+
+
+@dataclass(slots=True)
+class FolderChanges:
+    """What the diff stage did with one folder, and what is left for the readers."""
+
+    unchanged: int
+    #: rows this folder no longer has, marked missing
+    missing: list[int] = field(default_factory=list)
+    #: rows found again at a new path, by inode: (row id, old path, new path)
+    moved: list[tuple[int, bytes, bytes]] = field(default_factory=list)
+    #: rows dropped because another file's row moved onto their path
+    dropped: list[int] = field(default_factory=list)
+    #: files to read
+    tasks: list[Task] = field(default_factory=list)
+    folder_id: int = 0
+    #: the folder's signature, to record once its `tasks` are written (None: partial)
+    signature: bytes | None = None
+
+
+class DiffPhase:
+    name: ClassVar[str] = "diff"
+
+    def __init__(
+        self, writer: Writer, known: dict[bytes, FolderEntry], *, full: bool, has_items: bool
+    ) -> None:
+        self.writer = writer
+        self.known = known
+        self.full = full
+        self.has_items = has_items  # an empty catalog has no rows to load or move
+
+    def folder(self, listing: Listing) -> FolderChanges:
+        entry = self.known.get(listing.dir)
+        if (
+            entry is not None
+            and not self.full
+            and listing.complete
+            and entry[1] == listing.signature
+        ):
+            return FolderChanges(len(listing.rows))
+        writer = self.writer
+        fid = writer.folder_id(listing.dir)
+        rows = writer.folder_rows(fid) if entry is not None or self.has_items else {}
+        d = diff_listing(listing, rows, full=self.full)
+        out = FolderChanges(d.unchanged, d.missing, folder_id=fid)
+        writer.mark_missing(d.missing)
+        for row_id, fs in d.refingerprint:
+            writer.refingerprint(row_id, fs)
+        out.tasks = [(fs, fid, "changed") for _, fs in d.changed]
+        for row_id, fs in d.restored:
+            old = moved_by_inode(writer, fs)
+            if old is not None:
+                # another catalogued file was moved onto this path: it keeps its identity,
+                # and the row of the file deleted from here earlier is dropped
+                writer.delete(row_id)
+                out.dropped.append(row_id)
+                self._move(out, old, fs)
+            else:
+                # back at its old path: its own row again, never another file's move
+                out.tasks.append((fs, fid, "restored"))
+        for fs in d.added:
+            old = moved_by_inode(writer, fs) if self.has_items else None
+            if old is not None:
+                self._move(out, old, fs)
+            else:
+                out.tasks.append((fs, fid, "added"))
+        if listing.complete:
+            if out.tasks:
+                out.signature = listing.signature
+            else:
+                writer.set_signature(fid, listing.signature)
+        return out
+
+    def _move(self, out: FolderChanges, old: ItemRow, fs: FileStat) -> None:
+        self.writer.move_path(old.id, fs, out.folder_id)
+        out.moved.append((old.id, old.path, fs.path))

@@ -16,74 +16,90 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import BinaryIO, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Protocol
 
-from mediashelf.extract.audio.detect import EXTENSION_FORMATS
-from mediashelf.model import FileStat
+from mediashelf.extract.audio.formats import EXTENSION_FORMATS
+
+if TYPE_CHECKING:  # (a Protocol class costs a millisecond to create: not at run time)
+    from mediashelf.model import FileStat
+
+    class Media(Protocol):
+        """What a reader found in one file (AudioInfo, ImageInfo, VideoInfo...)."""
+
+        @property
+        def kind(self) -> str: ...
+        @property
+        def format(self) -> str: ...
+        @property
+        def fields(self) -> dict[str, object]: ...
+        @property
+        def extra(self) -> dict[str, object]: ...
+
+    #: a reader's entry point: (open file at offset 0, its stat, extension, first bytes)
+    ReadFunction = Callable[[BinaryIO, FileStat, str, bytes], Media]
 
 #: score of a reader that claims a file by its extension (a match by magic bytes
 #: scores what the reader declares, below this unless it is surer of its content)
 BY_EXTENSION = 10
 
 
-class Media(Protocol):
-    """What a reader found in one file (AudioInfo, ImageInfo, VideoInfo...)."""
-
-    @property
-    def kind(self) -> str: ...
-    @property
-    def format(self) -> str: ...
-    @property
-    def fields(self) -> dict[str, object]: ...
-    @property
-    def extra(self) -> dict[str, object]: ...
-
-
-#: a reader's entry point: (open file at offset 0, its stat, extension, first bytes)
-ReadFunction = Callable[[BinaryIO, FileStat, str, bytes], Media]
-
-
-@dataclass(frozen=True, slots=True)
 class Reader:
-    """A reader as the registry knows it, before its module is imported."""
+    """A reader as the registry knows it, before its module is imported.
 
-    #: the kind of file it reads ("audio"), as catalogued even when reading fails
-    kind: str
-    #: the module with its `read` function, imported on first use
-    module: str
-    #: lower-case extensions without the dot that it reads
-    extensions: frozenset[str]
-    #: matched at the file's first bytes, for files whose extension no reader claims
-    magic: re.Pattern[bytes] | None = None
-    #: how sure a magic match is (BY_EXTENSION is a claim by extension)
-    magic_score: int = 1
+    `kind` is the kind of file it reads ("audio"), as catalogued even when reading
+    fails; `module` the module with its `read` function, imported on first use;
+    `extensions` the lower-case extensions (no dot) it claims; `magic` a regular
+    expression matched at the first bytes of a file whose extension no reader
+    claims, and `magic_score` how sure such a match is (BY_EXTENSION is a claim by
+    extension).  Plain slots rather than a dataclass: the registry is imported by
+    every scan, and a dataclass costs most of a millisecond to create.
+    """
+
+    __slots__ = ("_read", "extensions", "kind", "magic", "magic_score", "module")
+
+    def __init__(
+        self,
+        kind: str,
+        module: str,
+        extensions: frozenset[str],
+        magic: bytes = b"",
+        magic_score: int = 1,
+    ) -> None:
+        self.kind = kind
+        self.module = module
+        self.extensions = extensions
+        self.magic = magic
+        self.magic_score = magic_score
+        self._read: ReadFunction | None = None
 
     def score(self, ext: str, head: bytes) -> int:
         if ext in self.extensions:
             return BY_EXTENSION
-        if self.magic is not None and self.magic.match(head):
+        if self.magic and re.match(self.magic, head, re.DOTALL):
             return self.magic_score
         return 0
 
     def load(self) -> ReadFunction:
         """The reader's `read` function (its module is imported the first time)."""
-        read = _loaded.get(self.module)
+        read = self._read
         if read is None:
-            read = _loaded[self.module] = importlib.import_module(self.module).read
+            read = self._read = importlib.import_module(self.module).read
         return read
 
 
-@dataclass(frozen=True, slots=True)
 class Choice:
-    reader: Reader
-    #: chosen by content alone: if it cannot read the file, it is a plain file
-    sniffed: bool
+    """The reader for one file, and whether it was chosen by content alone (then a
+    file it cannot read is catalogued as a plain file)."""
+
+    __slots__ = ("reader", "sniffed")
+
+    def __init__(self, reader: Reader, sniffed: bool) -> None:
+        self.reader = reader
+        self.sniffed = sniffed
 
 
 _readers: list[Reader] = []
 _claims: dict[str, Choice] = {}  # extension -> the reader that claims it
-_loaded: dict[str, ReadFunction] = {}
 
 
 def register(reader: Reader) -> Reader:
@@ -216,13 +232,12 @@ PLAIN_EXTENSIONS = frozenset(
 )
 #: audio without a telling extension: tag or container magic, ASF's header GUID,
 #: RIFF/AIFF forms, an ISO-BMFF `ftyp` box, or a bare MPEG audio frame sync
-_AUDIO_MAGIC = re.compile(
+_AUDIO_MAGIC = (
     rb"ID3|fLaC|OggS|MAC |wvpk|MPCK|MP\+|TTA1|DSD |FRM8|ajkg|tBaK|OFR "
     rb"|\x30\x26\xb2\x75\x8e\x66\xcf\x11\xa6\xd9\x00\xaa\x00\x62\xce\x6c"
     rb"|(?:RIFF|FORM).{4}(?:WAVE|AIFF|AIFC)"
     rb"|.{4}ftyp"
-    rb"|\xff[\xe0-\xff]",
-    re.DOTALL,
+    rb"|\xff[\xe0-\xff]"
 )
 
 # MP4/MOV/3GP, ASF and Ogg files with a video stream have audio extensions: the audio

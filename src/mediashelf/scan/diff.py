@@ -71,22 +71,28 @@ def diff_listing(
     return out
 
 
-@dataclass(slots=True)
 class FolderChanges:
-    """What the diff stage did with one folder, and what is left for the readers."""
+    """What the diff stage did with one folder, and what is left for the readers.
 
-    unchanged: int
-    #: rows this folder no longer has, marked missing
-    missing: list[int] = field(default_factory=list)
-    #: rows found again at a new path, by inode: (row id, old path, new path)
-    moved: list[tuple[int, bytes, bytes]] = field(default_factory=list)
-    #: rows dropped because another file's row moved onto their path
-    dropped: list[int] = field(default_factory=list)
-    #: files to read
-    tasks: list[Task] = field(default_factory=list)
-    folder_id: int = 0
-    #: the folder's signature, to record once its `tasks` are written (None: partial)
-    signature: bytes | None = None
+    (Slots, not a dataclass: every scan imports this, and a dataclass costs most of
+    a millisecond to create.)
+    """
+
+    __slots__ = ("dropped", "folder_id", "missing", "moved", "signature", "tasks", "unchanged")
+
+    def __init__(self, folder_id: int, unchanged: int, missing: list[int]) -> None:
+        self.folder_id = folder_id
+        self.unchanged = unchanged
+        #: rows this folder no longer has, marked missing
+        self.missing = missing
+        #: rows found again at a new path, by inode: (row id, old path, new path)
+        self.moved: list[tuple[int, bytes, bytes]] = []
+        #: rows dropped because another file's row moved onto their path
+        self.dropped: list[int] = []
+        #: files to read
+        self.tasks: list[Task] = []
+        #: the folder's signature, to record once its `tasks` are written (None: partial)
+        self.signature: bytes | None = None
 
 
 class DiffPhase:
@@ -100,7 +106,8 @@ class DiffPhase:
         self.full = full
         self.has_items = has_items  # an empty catalog has no rows to load or move
 
-    def folder(self, listing: Listing) -> FolderChanges:
+    def folder(self, listing: Listing) -> FolderChanges | None:
+        """What changed in one folder; None when its signature says nothing did."""
         entry = self.known.get(listing.dir)
         if (
             entry is not None
@@ -108,12 +115,12 @@ class DiffPhase:
             and listing.complete
             and entry[1] == listing.signature
         ):
-            return FolderChanges(len(listing.rows))
+            return None
         writer = self.writer
         fid = writer.folder_id(listing.dir)
         rows = writer.folder_rows(fid) if entry is not None or self.has_items else {}
         d = diff_listing(listing, rows, full=self.full)
-        out = FolderChanges(d.unchanged, d.missing, folder_id=fid)
+        out = FolderChanges(fid, d.unchanged, d.missing)
         writer.mark_missing(d.missing)
         for row_id, fs in d.refingerprint:
             writer.refingerprint(row_id, fs)

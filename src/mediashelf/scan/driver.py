@@ -216,13 +216,15 @@ class _Scan:
         summary.bytes += size
         sink.found(n, size)
         changes = self.diff.folder(listing)
-        self._count(changes)
-        if changes.tasks:
-            self.queue += changes.tasks
-            self.write.expect(changes.folder_id, len(changes.tasks), changes.signature)
+        if changes is None:  # the same signature: every file unchanged
+            summary.counts["unchanged"] += n
+            sink.done(n)
+        else:
+            self._take(changes)
         self.seconds[DiffPhase.name] += time.perf_counter() - t0
 
-    def _count(self, changes: FolderChanges) -> None:
+    def _take(self, changes: FolderChanges) -> None:
+        """Count what the diff of a folder did, and queue its files to read."""
         counts = self.summary.counts
         counts["unchanged"] += changes.unchanged
         if changes.missing:
@@ -232,6 +234,9 @@ class _Scan:
             counts["moved"] += len(changes.moved)
             self._moved(changes.moved)
         self.sink.done(changes.unchanged + len(changes.moved))
+        if changes.tasks:
+            self.queue += changes.tasks
+            self.write.expect(changes.folder_id, len(changes.tasks), changes.signature)
 
     def _pump(self, block: bool) -> None:
         """Send queued files to the pool while there is room; write what is done."""

@@ -9,7 +9,6 @@ files are all written gets its signature, so the next scan can skip it whole.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from mediashelf.catalog.rows import KIND, PATH, QUICK_HASH
@@ -19,17 +18,19 @@ from mediashelf.scan.extract import BatchResult, Task
 from mediashelf.scan.moves import moved_by_content
 
 
-@dataclass(slots=True)
 class Written:
-    """What the write stage did with one batch."""
+    """What the write stage did with one batch (slots: see `diff.FolderChanges`)."""
 
-    #: added, changed, moved, failed, other (files read that are not media)
-    counts: Counter[str] = field(default_factory=Counter)
-    failures: list[Failure] = field(default_factory=list)
-    #: failed files catalogued with their error (those that vanished are not)
-    catalogued_failures: int = 0
-    #: rows found again at a new path, by content: (row id, old path, new path)
-    moved: list[tuple[int, bytes, bytes]] = field(default_factory=list)
+    __slots__ = ("catalogued_failures", "counts", "failures", "moved")
+
+    def __init__(self) -> None:
+        #: added, changed, moved, failed, other (files read that are not media)
+        self.counts: Counter[str] = Counter()
+        self.failures: list[Failure] = []
+        #: failed files catalogued with their error (those that vanished are not)
+        self.catalogued_failures = 0
+        #: rows found again at a new path, by content: (row id, old path, new path)
+        self.moved: list[tuple[int, bytes, bytes]] = []
 
 
 class WritePhase:

@@ -16,7 +16,7 @@ import importlib
 from collections.abc import Callable
 from typing import Any, Final
 
-from mediashelf.extract.audio.detect import FORMATS
+from mediashelf.extract.audio.formats import FORMATS
 
 _UTF16: Final = frozenset(("utf-16", "utf-16-le", "utf-16-be"))
 _BOMS: Final = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
@@ -35,7 +35,7 @@ def mutagen_module(name: str) -> Any:
 
 
 def mutagen_class(fmt: str) -> Any:
-    """The mutagen FileType class of a format key (see detect.FORMATS)."""
+    """The mutagen FileType class of a format key (see formats.FORMATS)."""
     cls = _classes.get(fmt)
     if cls is None:
         module, name, _ = FORMATS[fmt]

@@ -9,6 +9,7 @@ module is cheap.
 
 The work is split by concern:
 
+    formats     the formats, their mutagen classes and extensions
     detect      which format: magic bytes, then the extension
     mutagen     mutagen imported on first use (and a faster ID3 text decoder)
     load        loading, salvaging damaged MP3/FLAC, extra tag blocks
@@ -29,7 +30,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, BinaryIO, Final
 
 from mediashelf.errors import Corrupt, MediaError, TooLarge, Unreadable, Unsupported
-from mediashelf.extract.audio.detect import EXTENSION_FORMATS, FORMATS, Detection, detect
+from mediashelf.extract.audio.detect import Detection, detect
+from mediashelf.extract.audio.formats import EXTENSION_FORMATS, FORMATS
 from mediashelf.extract.audio.load import from_object, load
 from mediashelf.extract.audio.stream import stream_fields
 from mediashelf.extract.audio.tags import read_ape, read_asf, read_id3, read_mp4

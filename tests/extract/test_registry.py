@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+from mediashelf.extract import registry
 from mediashelf.extract.registry import BY_EXTENSION, choose, kind_for, readers
-from tests.media import jpeg
+from tests.conftest import read_items, scan_in_process
+from tests.media import jpeg, make_tree
 
 ID3 = b"ID3\x04\x00\x00\x00\x00\x00\x00"
 FLAC = b"fLaC\x00\x00\x00\x22"
@@ -59,3 +63,24 @@ def test_choosing_imports_no_reader() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_new_reader_is_one_module_and_one_registration(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(registry, "_readers", list(registry._readers))
+    monkeypatch.setattr(registry, "_claims", dict(registry._claims))
+    registry.register(
+        registry.Reader("toy", "tests.extract.toy_reader", frozenset({"toy"}), rb"TOY:")
+    )
+    lib = tmp_path / "lib"
+    make_tree(lib, {"a.toy": b"TOY: First", "b.bin": b"TOY: Second", "c.toy": b"nothing"})
+    s = scan_in_process(tmp_path / "cat.db", [lib])
+    rows = read_items(tmp_path / "cat.db")
+    got = {os.path.basename(p): (r["kind"], r["format"], r["title"]) for p, r in rows.items()}
+    assert got == {
+        b"a.toy": ("toy", "toy", "First"),  # by extension
+        b"b.bin": ("toy", "toy", "Second"),  # by its magic
+        b"c.toy": ("toy", None, None),  # claimed by extension, unreadable: a failure
+    }
+    assert [(f.kind, os.path.basename(f.path)) for f in s.failures] == [("corrupt", b"c.toy")]

@@ -12,7 +12,7 @@ from mediashelf.events import Sink
 from mediashelf.scan import ScanSummary, run_scan
 
 
-def check_roots(paths: Sequence[str]) -> list[bytes]:
+def check_roots(paths: Sequence[str | bytes]) -> list[bytes]:
     """The scan roots as absolute paths, once each is known to exist and be readable.
 
     A front end may call this before it opens (or creates) the catalog, so that a
@@ -28,7 +28,7 @@ def check_roots(paths: Sequence[str]) -> list[bytes]:
 
 
 def scan(
-    settings: Settings, catalog: Catalog, roots: Sequence[str], *, full: bool, sink: Sink
+    settings: Settings, catalog: Catalog, roots: Sequence[str | bytes], *, full: bool, sink: Sink
 ) -> ScanSummary:
     """Scan `roots` (paths as the user gave them) into `catalog`, which the caller holds
     under the writer lease (see `app.session.writing`).

@@ -48,7 +48,7 @@ def with_mutagen(paths: list[str]) -> None:
 
 def with_reader(paths: list[str]) -> None:
     from mediashelf.errors import MediaError
-    from mediashelf.extract.audio import read_audio
+    from mediashelf.extract.audio.read import read_audio
 
     for path in paths:
         with open(path, "rb") as f:
@@ -112,7 +112,7 @@ def main() -> int:
     if args.child:
         child(args.child)
         return 0
-    from mediashelf.extract.audio import AUDIO_EXTENSIONS
+    from mediashelf.extract.audio.read import AUDIO_EXTENSIONS
 
     paths = audio_files(args.library or default_library(), AUDIO_EXTENSIONS)
     if not paths:

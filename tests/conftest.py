@@ -24,8 +24,8 @@ from typing import Any
 import pytest
 
 from mediashelf.catalog.rows import item_row
+from mediashelf.catalog.writer import Writer
 from mediashelf.model import Extracted
-from mediashelf.scan.write import Writer
 from tests.media import files_under, flac, jpeg, m4a, make_tree, mp3, ogg
 
 SHELF_VARS = ("SHELF_PROFILE", "SHELF_DB", "SHELF_CONFIG")

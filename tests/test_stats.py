@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from mediashelf.catalog import Catalog, open_catalog
+from mediashelf.catalog.writer import Writer
 from mediashelf.console import total_duration
 from mediashelf.model import Extracted, Failure, FileStat
-from mediashelf.scan.write import Writer
 from mediashelf.stats import BAND_NAMES, TAG_FIELDS, compute_stats
 from mediashelf.stats_text import render_text
 from tests.conftest import scan_in_process, upsert

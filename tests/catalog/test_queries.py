@@ -9,8 +9,8 @@ import pytest
 
 from mediashelf.catalog import Catalog, open_catalog
 from mediashelf.catalog.queries import current_failures, get_item, prefix_range, prune_missing
+from mediashelf.catalog.writer import Writer
 from mediashelf.model import Extracted, Failure, FileStat
-from mediashelf.scan.write import Writer
 from tests.conftest import upsert
 
 PATHS = [

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from mediashelf.errors import Corrupt, MediaError, TimedOut, Unreadable, Unsupported
-from mediashelf.extract.audio import AUDIO_EXTENSIONS, AudioInfo, read_audio
-from mediashelf.extract.audio_values import MAX_TEXT, parse_pair
+from mediashelf.extract.audio.read import AUDIO_EXTENSIONS, AudioInfo, read_audio
+from mediashelf.extract.audio.values import MAX_TEXT, parse_pair
 from mediashelf.model import AUDIO_FIELDS
 from tests.extract.samples import (
     ENCODINGS,
@@ -784,7 +784,7 @@ def test_io_errors_are_unreadable() -> None:
 def test_fast_utf16_decoding_matches_mutagen() -> None:
     import random
 
-    from mediashelf.extract import audio_mutagen
+    from mediashelf.extract.audio import mutagen as audio_mutagen
 
     audio_mutagen.mutagen_module("id3")  # installs the decoder
     from mutagen._util import decode_terminated as original
@@ -835,7 +835,7 @@ def test_time_limit_error_is_not_turned_into_another_error(fmt: str) -> None:
 
 
 def test_import_is_cheap() -> None:
-    code = "import sys, mediashelf.extract.audio; print('mutagen' in sys.modules)"
+    code = "import sys, mediashelf.extract.audio.read; print('mutagen' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from mediashelf.errors import MediaError
-from mediashelf.extract.audio import AudioInfo, read_audio
+from mediashelf.extract.audio.read import AudioInfo, read_audio
 from tests.extract.bounded import CorpusReads, read_bounded
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "real"

@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 
 from mediashelf.errors import Corrupt, MediaError, Unsupported
-from mediashelf.extract.image import ImageInfo, read_image
-from mediashelf.extract.image_dates import date_from_name, parse_date
+from mediashelf.extract.image.dates import date_from_name, parse_date
+from mediashelf.extract.image.read import ImageInfo, read_image
 from tests.extract.images import (
     DATE_DIGITIZED,
     DATE_ORIGINAL,
@@ -595,7 +595,7 @@ def test_preload_only_for_images(name: str, loaded: bool) -> None:
     import sys
 
     code = (
-        "import sys; from mediashelf.extract.image import preload; "
+        "import sys; from mediashelf.extract.image.read import preload; "
         f"preload([{name.encode()!r}]); print('PIL.Image' in sys.modules, 'numpy' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

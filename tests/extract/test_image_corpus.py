@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from mediashelf.errors import MediaError
-from mediashelf.extract.image import ImageInfo, read_image
+from mediashelf.extract.image.read import ImageInfo, read_image
 from mediashelf.extract.registry import IMAGE_EXTENSIONS
 from tests.extract.bounded import CorpusReads, read_bounded
 

@@ -8,7 +8,7 @@ import random
 import pytest
 from PIL import Image, ImageDraw
 
-from mediashelf.extract.image_phash import hash_grey, phash, reduce
+from mediashelf.extract.image.phash import hash_grey, phash, reduce
 from tests.extract.images import pattern, preview_of
 
 imagehash = pytest.importorskip("imagehash")

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from mediashelf.errors import Corrupt, MediaError, Unsupported
-from mediashelf.extract.audio import read_audio
-from mediashelf.extract.video import VideoInfo, read_video
-from mediashelf.extract.video_meta import parse_iso6709, parse_taken
+from mediashelf.extract.audio.read import read_audio
+from mediashelf.extract.video.meta import parse_iso6709, parse_taken
+from mediashelf.extract.video.read import VideoInfo, read_video
 from mediashelf.model import FileStat
 from mediashelf.scan.extract import extract_one
 from tests.extract.videos import (

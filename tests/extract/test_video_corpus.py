@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mediashelf.extract.video import PRELOAD_EXTENSIONS
+from mediashelf.extract.video.read import PRELOAD_EXTENSIONS
 from mediashelf.model import FileStat, extension
 from mediashelf.scan.extract import extract_one
 

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from mediashelf.catalog import open_catalog
+from mediashelf.catalog.writer import Writer
 from mediashelf.model import Extracted, FileStat
-from mediashelf.scan.write import Writer
 from tests.conftest import upsert
 
 MB = 1 << 20

@@ -224,8 +224,8 @@ def test_like_wildcards_are_literal(lib: tuple[Path, sqlite3.Connection, dict[by
 
 def test_a_catastrophic_regex_is_stopped(tmp_path: Path) -> None:
     from mediashelf.catalog import open_catalog
+    from mediashelf.catalog.writer import Writer
     from mediashelf.model import Extracted, FileStat
-    from mediashelf.scan.write import Writer
     from tests.conftest import upsert
 
     cat = open_catalog(tmp_path / "c.db", create=True)

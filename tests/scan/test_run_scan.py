@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
+import signal
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-import mediashelf.scan as scan_module
+import mediashelf.scan.driver as scan_module
 import mediashelf.scan.extract as extract_module
 from mediashelf.catalog import open_catalog
 from mediashelf.catalog.queries import current_failures
@@ -176,11 +180,11 @@ def test_a_reader_that_hangs_is_a_timeout_failure(
     os.mkfifo(stalled)
     real_read = extract_module._read
 
-    def read(fs: Any, timeout: float) -> Any:
+    def read(fs: Any) -> Any:
         if fs.path.endswith(b"/02.flac"):
             with open(stalled, "rb"):
                 pass
-        return real_read(fs, timeout)
+        return real_read(fs)
 
     monkeypatch.setattr(extract_module, "_read", read)
     config = tmp_path / "settings.toml"
@@ -292,10 +296,10 @@ def test_a_worker_that_dies_costs_only_the_file_that_killed_it(
     """
     real_read = extract_module._read
 
-    def deadly(fs: Any, timeout: float) -> Any:
+    def deadly(fs: Any) -> Any:
         if fs.path.endswith(b"02.flac"):
             os._exit(70)
-        return real_read(fs, timeout)
+        return real_read(fs)
 
     monkeypatch.setattr(extract_module, "_read", deadly)  # inherited by forked workers
     db = tmp_path / "cat.db"
@@ -315,3 +319,84 @@ def test_overlapping_roots_are_walked_once(tmp_path: Path, lib: Path) -> None:
     assert s.roots == [os.fsdecode(os.path.abspath(lib))]
     assert s.files == 8 and s.counts["added"] == 8 and s.failure_count == 0
     assert_catalog_matches_disk(db, lib)
+
+
+class _Hung(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _watchdog(seconds: float) -> Iterator[None]:
+    """Fail the test, instead of hanging it, if the body takes longer than `seconds`."""
+
+    def expire(signum: int, frame: Any) -> None:
+        raise _Hung(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_a_reader_stuck_in_native_code_costs_one_timeout(
+    tmp_path: Path, lib: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reader blocked in C with signals masked (as FFmpeg or libheif stuck on a bad file,
+    or a read in uninterruptible sleep): no signal inside the worker can end it.
+
+    The scan itself keeps a deadline on every worker's batch, kills the worker, records
+    the one file as a timeout and reads the rest of the batch again.
+    """
+    real_read = extract_module._read
+
+    def read(fs: Any) -> Any:
+        if fs.path.endswith(b"/02.flac"):
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM, signal.SIGTERM})
+            ctypes.CDLL(None).sleep(3600)
+        return real_read(fs)
+
+    monkeypatch.setattr(extract_module, "_read", read)  # inherited by forked workers
+    config = tmp_path / "settings.toml"
+    config.write_text('profile = "impatient"\n[profiles.impatient]\ntimeout = 0.5\n')
+    db = tmp_path / "cat.db"
+    with _watchdog(30):
+        s = scan_in_process(db, [lib], jobs=2, config=config)
+    assert not s.interrupted and s.exit_code == 1
+    assert [(f.kind, f.path) for f in s.failures] == [("timeout", b(lib / "Band/First/02.flac"))]
+    assert "time limit" in s.failures[0].message
+    rows = assert_catalog_matches_disk(db, lib)
+    assert rows[b(lib / "Band/First/02.flac")]["error"].startswith("timeout")
+    assert sum(1 for r in rows.values() if r["error"] is None) == 7
+    assert rows[b(lib / "Band/Second/01.ogg")]["title"] == "Three"
+
+
+def test_a_stuck_reader_among_files_read_again_one_by_one(
+    tmp_path: Path, lib: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker dies, so its batch is read again file by file in single-use workers; one
+    of those files blocks in native code: the deadline holds there too."""
+    real_read = extract_module._read
+
+    def read(fs: Any) -> Any:
+        if fs.path.endswith(b"/01.ogg"):
+            os._exit(70)
+        if fs.path.endswith(b"/02.flac"):
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM, signal.SIGTERM})
+            ctypes.CDLL(None).sleep(3600)
+        return real_read(fs)
+
+    monkeypatch.setattr(extract_module, "_read", read)
+    config = tmp_path / "settings.toml"
+    config.write_text('profile = "impatient"\n[profiles.impatient]\ntimeout = 0.5\n')
+    db = tmp_path / "cat.db"
+    with _watchdog(30):
+        s = scan_in_process(db, [lib], jobs=2, config=config)
+    assert sorted((f.kind, os.path.basename(f.path)) for f in s.failures) == [
+        ("crashed", b"01.ogg"),
+        ("timeout", b"02.flac"),
+    ]
+    rows = assert_catalog_matches_disk(db, lib)
+    assert sum(1 for r in rows.values() if r["error"] is None) == 6

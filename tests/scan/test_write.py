@@ -9,8 +9,8 @@ import pytest
 
 from mediashelf.catalog import Catalog, open_catalog
 from mediashelf.catalog.rows import item_row
+from mediashelf.catalog.writer import Writer
 from mediashelf.model import Extracted, Failure, FileStat
-from mediashelf.scan.write import Writer
 from tests.conftest import read_items, upsert
 
 

@@ -1,8 +1,18 @@
-"""Folder rows: every catalogued file points at the row of the folder it is in."""
+"""Folder rows: every catalogued file points at the row of the folder it is in.
+
+A folder's row also keeps the signature of its listing as last scanned (a digest of
+its files' names, sizes, mtimes and inodes), so a rescan skips an unchanged folder
+without loading its items.
+"""
 
 from __future__ import annotations
 
 import sqlite3
+
+from mediashelf.catalog.connect import Catalog
+
+#: a catalogued folder: (row id, signature of its last complete listing, or None)
+FolderEntry = tuple[int, bytes | None]
 
 
 def folder_row(db: sqlite3.Connection, path: bytes) -> int:
@@ -11,3 +21,17 @@ def folder_row(db: sqlite3.Connection, path: bytes) -> int:
     if row is not None:
         return int(row[0])
     return int(db.execute("INSERT INTO folders (path) VALUES (?)", (path,)).lastrowid or 0)
+
+
+def folders_under(catalog: Catalog, roots: list[bytes]) -> dict[bytes, FolderEntry]:
+    """Every catalogued folder at or below one of `roots`, by path."""
+    out: dict[bytes, FolderEntry] = {}
+    for root in roots:
+        base = root.rstrip(b"/")
+        cur = catalog.db.execute(
+            "SELECT path, id, signature FROM folders WHERE path = ? OR (path >= ? AND path < ?)",
+            (base or b"/", base + b"/", base + b"0"),
+        )
+        for path, fid, sig in cur:
+            out[path] = (fid, sig)
+    return out

@@ -4,27 +4,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from typing import TYPE_CHECKING, TextIO
 
-from mediashelf.commands.common import (
-    Subparsers,
-    abspath_bytes,
-    command_line,
-    open_db,
-    print_settled,
-    settings_of,
-)
-from mediashelf.errors import ConfigError
+from mediashelf.commands.common import Subparsers, settings_of, writing
 
 if TYPE_CHECKING:
     from mediashelf.scan.summary import ScanSummary
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
+    from mediashelf.app.scan import check_roots, scan
     from mediashelf.console import make_progress
-    from mediashelf.scan import run_scan
 
     settings = settings_of(
         args,
@@ -33,24 +24,10 @@ def cmd_scan(args: argparse.Namespace) -> int:
         follow_symlinks=args.follow_symlinks or None,
         one_file_system=args.one_file_system or None,
     )
-    roots = [abspath_bytes(p) for p in args.paths]
-    for raw, root in zip(args.paths, roots, strict=True):
-        if not os.path.exists(root):
-            raise ConfigError(f"scan root {raw!r} does not exist (check the path)")
-        if not os.access(root, os.R_OK | (os.X_OK if os.path.isdir(root) else 0)):
-            raise ConfigError(f"scan root {raw!r} cannot be read (check its permissions)")
-    catalog = open_db(settings, create=True)
-    try:
-        catalog.acquire_lease(wait=args.wait, command=command_line())
-        from mediashelf.app.session import settle
-
-        for rec in settle(catalog):
-            print_settled(rec)
-        summary = run_scan(
-            catalog, settings, roots, full=args.full, progress=make_progress(args.json, args.quiet)
-        )
-    finally:
-        catalog.close()
+    check_roots(args.paths)  # before the catalog is created: a wrong path leaves nothing
+    with writing(args, settings, create=True) as catalog:
+        sink = make_progress(args.json, args.quiet)
+        summary = scan(settings, catalog, args.paths, full=args.full, sink=sink)
     print_scan_summary(summary, sys.stdout, args.json)
     if summary.interrupted:
         done = sum(summary.counts[k] for k in ("added", "changed", "moved", "failed"))

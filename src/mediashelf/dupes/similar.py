@@ -134,8 +134,7 @@ def fill_phashes(db: sqlite3.Connection, where: str, params: list[Any], jobs: in
     import os
     from concurrent.futures import ThreadPoolExecutor
 
-    from mediashelf.extract.image import PHASH_MAX_PIXELS
-    from mediashelf.extract.image_phash import phash_path
+    from mediashelf.extract.image.phash import PHASH_MAX_PIXELS, phash_path
 
     rows = db.execute(
         "SELECT id, path, size, mtime_ns FROM items WHERE kind = 'image' AND phash IS NULL "

@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from mediashelf.errors import EXIT_FAILURES, EXIT_INTERRUPTED, EXIT_OK
 from mediashelf.model import Failure, display_path
 
 CLASSES = ("added", "changed", "unchanged", "missing", "moved", "failed", "other")
@@ -29,8 +30,8 @@ class ScanSummary:
     @property
     def exit_code(self) -> int:
         if self.interrupted:
-            return 130
-        return 1 if self.failure_count else 0
+            return EXIT_INTERRUPTED
+        return EXIT_FAILURES if self.failure_count else EXIT_OK
 
     @property
     def files_per_second(self) -> float:

@@ -1,181 +1,87 @@
-"""The write stage: the catalog's single writer during a scan.
+"""The write stage: the rows the readers built, into the catalog.
 
-All of a scan's catalog changes go through one `Writer`, which keeps a transaction
-open and commits it every `write_batch` rows or every second, so a crash or an
-interrupt loses at most the uncommitted tail, never consistency.  Bulk upserts are
-one `INSERT … ON CONFLICT(path) DO UPDATE` per batch.
+`WritePhase.batch` takes one batch back from the pool: every file read becomes its
+row in one bulk upsert, every failure is recorded, a new file that is an old row
+moved by content (copied, then deleted) takes that row over, and a folder whose
+files are all written gets its signature, so the next scan can skip it whole.
 """
 
 from __future__ import annotations
 
-import os
-import time
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections import Counter
+from typing import Any, ClassVar
 
-from mediashelf.catalog.connect import Catalog
-from mediashelf.catalog.folders import folder_row
-from mediashelf.catalog.rows import ADDED_INDEX, MOVE_UPDATE_SQL, UPSERT_SQL
-from mediashelf.model import Failure, FileStat
-from mediashelf.scan.diff import ItemRow
+from mediashelf.catalog.rows import KIND, PATH, QUICK_HASH
+from mediashelf.catalog.writer import Writer
+from mediashelf.model import Failure
+from mediashelf.scan.extract import BatchResult, Task
+from mediashelf.scan.moves import moved_by_content
 
 
-class Writer:
-    def __init__(self, catalog: Catalog, scan_id: int, write_batch: int) -> None:
-        self.catalog = catalog
-        self.db = catalog.db
-        self.scan_id = scan_id
-        self.write_batch = write_batch
-        self.seconds = 0.0
-        self._pending_rows = 0
-        self._last_commit = time.monotonic()
-        self._in_tx = False
-        self._folder_ids: dict[bytes, int] = {}
+class Written:
+    """What the write stage did with one batch (slots: see `diff.FolderChanges`)."""
 
-    # -- transactions -------------------------------------------------------------
-    def _begin(self) -> None:
-        if not self._in_tx:
-            self.db.execute("BEGIN IMMEDIATE")
-            self._in_tx = True
+    __slots__ = ("catalogued_failures", "counts", "failures", "moved")
 
-    def commit(self) -> None:
-        if self._in_tx:
-            t0 = time.perf_counter()
-            self.db.execute("COMMIT")
-            self.seconds += time.perf_counter() - t0
-            self._in_tx = False
-        self._pending_rows = 0
-        self._last_commit = time.monotonic()
-
-    def rollback(self) -> None:
-        if self._in_tx:
-            self.db.execute("ROLLBACK")
-            self._in_tx = False
-
-    def _wrote(self, n: int) -> None:
-        self._pending_rows += n
-        if self._pending_rows >= self.write_batch or time.monotonic() - self._last_commit > 1.0:
-            self.commit()
-
-    # -- folders ------------------------------------------------------------------
-    def folder_id(self, path: bytes) -> int:
-        fid = self._folder_ids.get(path)
-        if fid is None:
-            self._begin()
-            fid = self._folder_ids[path] = folder_row(self.db, path)
-        return fid
-
-    def set_signature(self, folder_id: int, signature: bytes | None) -> None:
-        self._begin()
-        self.db.execute(
-            "UPDATE folders SET signature = ?, scan_id = ? WHERE id = ?",
-            (signature, self.scan_id, folder_id),
-        )
-        self._wrote(1)
-
-    def folder_rows(self, folder_id: int) -> dict[bytes, ItemRow]:
-        cur = self.db.execute(
-            "SELECT id, path, size, mtime_ns, dev, ino, missing FROM items WHERE folder_id = ?",
-            (folder_id,),
-        )
-        return {r[1]: ItemRow(*r) for r in cur}
-
-    # -- items --------------------------------------------------------------------
-    def upsert(self, rows: Sequence[tuple[Any, ...]]) -> None:
-        """Insert or update items by path; an updated row keeps its id and date added."""
-        if not rows:
-            return
-        t0 = time.perf_counter()
-        self._begin()
-        self.db.executemany(UPSERT_SQL, rows)
-        self.seconds += time.perf_counter() - t0
-        self._wrote(len(rows))
-
-    def rewrite_moved(self, row_id: int, row: tuple[Any, ...]) -> None:
-        """A file found at a new path is an old row: give it the new path and metadata."""
-        self._begin()
-        values = [v for i, v in enumerate(row) if i != ADDED_INDEX]
-        self.db.execute(MOVE_UPDATE_SQL, (*values, row_id))
-        self._wrote(1)
-
-    def move_path(self, row_id: int, fs: FileStat, folder_id: int) -> None:
-        """A rename: same content, new path.  Metadata stays, identity stays."""
-        self._begin()
-        self.db.execute(
-            "UPDATE items SET path = ?, folder_id = ?, size = ?, mtime_ns = ?, dev = ?, ino = ?, "
-            "missing = 0, scan_id = ?, updated_ns = ? WHERE id = ?",
-            (
-                fs.path,
-                folder_id,
-                fs.size,
-                fs.mtime_ns,
-                fs.dev,
-                fs.ino,
-                self.scan_id,
-                time.time_ns(),
-                row_id,
-            ),
-        )
-        self._wrote(1)
-
-    def delete(self, row_id: int) -> None:
-        self._begin()
-        self.db.execute("DELETE FROM items WHERE id = ?", (row_id,))
-        self._wrote(1)
-
-    def refingerprint(self, row_id: int, fs: FileStat) -> None:
-        self._begin()
-        self.db.execute("UPDATE items SET dev = ?, ino = ? WHERE id = ?", (fs.dev, fs.ino, row_id))
-        self._wrote(1)
-
-    def mark_missing(self, ids: Iterable[int]) -> int:
-        ids = list(ids)
-        if ids:
-            self._begin()
-            self.db.executemany(
-                "UPDATE items SET missing = 1, scan_id = ? WHERE id = ? AND missing = 0",
-                [(self.scan_id, i) for i in ids],
-            )
-            self._wrote(len(ids))
-        return len(ids)
-
-    # -- move candidates ----------------------------------------------------------
-    def by_inode(self, fs: FileStat) -> list[ItemRow]:
-        cur = self.db.execute(
-            "SELECT id, path, size, mtime_ns, dev, ino, missing FROM items WHERE dev = ? AND ino = ? AND path != ?",
-            (fs.dev, fs.ino, fs.path),
-        )
-        return [ItemRow(*r) for r in cur]
-
-    def by_content(self, size: int, quick_hash: bytes, path: bytes) -> list[ItemRow]:
-        cur = self.db.execute(
-            "SELECT id, path, size, mtime_ns, dev, ino, missing FROM items "
-            "WHERE size = ? AND quick_hash = ? AND path != ?",
-            (size, quick_hash, path),
-        )
-        return [ItemRow(*r) for r in cur]
-
-    # -- failures -----------------------------------------------------------------
-    def record_failures(self, failures: Sequence[Failure]) -> None:
-        if not failures:
-            return
-        self._begin()
-        now = time.time_ns()
-        self.db.executemany(
-            "INSERT INTO failures (scan_id, path, stage, kind, message, time_ns) VALUES (?, ?, ?, ?, ?, ?)",
-            [(self.scan_id, f.path, f.stage, f.kind, f.message, now) for f in failures],
-        )
-        self._wrote(len(failures))
+    def __init__(self) -> None:
+        #: added, changed, moved, failed, other (files read that are not media)
+        self.counts: Counter[str] = Counter()
+        self.failures: list[Failure] = []
+        #: failed files catalogued with their error (those that vanished are not)
+        self.catalogued_failures = 0
+        #: rows found again at a new path, by content: (row id, old path, new path)
+        self.moved: list[tuple[int, bytes, bytes]] = []
 
 
-def path_gone(row: ItemRow) -> bool:
-    """True when a catalogued path no longer holds that row's file (so the row may move)."""
-    if row.missing:
-        return True
-    try:
-        st = os.lstat(row.path)
-    except FileNotFoundError:
-        return True
-    except OSError:
-        return False
-    return (st.st_dev, st.st_ino) != (row.dev, row.ino)
+class WritePhase:
+    name: ClassVar[str] = "write"
+
+    def __init__(self, writer: Writer, *, has_items: bool) -> None:
+        self.writer = writer
+        self.has_items = has_items  # an empty catalog has no rows to move
+        self._pending: Counter[int] = Counter()  # folder id -> files still being read
+        self._signatures: dict[int, bytes] = {}  # to record once they are all written
+
+    def expect(self, folder_id: int, files: int, signature: bytes | None) -> None:
+        """`files` of a folder are being read; record `signature` once they are written."""
+        self._pending[folder_id] += files
+        if signature is not None:
+            self._signatures[folder_id] = signature
+
+    def batch(self, tasks: list[Task], result: BatchResult) -> Written:
+        out = Written()
+        counts = out.counts
+        rows: list[tuple[Any, ...]] = []
+        finished: list[int] = []
+        pending = self._pending
+        for (_, fid, cls), (row, err) in zip(tasks, result.results, strict=True):
+            if err is not None:
+                out.failures.append(err)
+                counts["failed"] += 1
+                if err.kind == "vanished":
+                    cls = ""  # nothing to catalogue; a catalogued row is marked missing next scan
+                else:
+                    out.catalogued_failures += 1
+            elif cls == "added" and self.has_items and row[QUICK_HASH] is not None:
+                old = moved_by_content(self.writer, row)
+                if old is not None:
+                    self.writer.rewrite_moved(old.id, row)
+                    out.moved.append((old.id, old.path, row[PATH]))
+                    counts["moved"] += 1
+                    cls = ""
+            if cls:
+                rows.append(row)
+                counts["added" if cls == "restored" else cls] += 1
+                if row[KIND] == "other":
+                    counts["other"] += 1
+            pending[fid] -= 1
+            if pending[fid] == 0:
+                del pending[fid]
+                finished.append(fid)
+        self.writer.upsert(rows)
+        self.writer.record_failures(out.failures)
+        for fid in finished:
+            signature = self._signatures.pop(fid, None)
+            if signature is not None:
+                self.writer.set_signature(fid, signature)
+        return out

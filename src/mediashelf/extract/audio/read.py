@@ -9,36 +9,38 @@ module is cheap.
 
 The work is split by concern:
 
-    audio_detect      which format: magic bytes, then the extension
-    audio_mutagen     mutagen imported on first use (and a faster ID3 text decoder)
-    audio_load        loading, salvaging damaged MP3/FLAC, extra tag blocks
-    audio_containers  MP4, WAV, AIFF and ASF details mutagen does not give
-    audio_tags        one reader per tag system, into ...
-    audio_tagmaps     ... the key -> field tables
-    audio_values      typed values, the collector, what goes to `extra`
-    audio_stream      duration, bitrate, sample rate, channels, bit depth, codec
+    formats     the formats, their mutagen classes and extensions
+    detect      which format: magic bytes, then the extension
+    mutagen     mutagen imported on first use (and a faster ID3 text decoder)
+    load        loading, salvaging damaged MP3/FLAC, extra tag blocks
+    containers  MP4, WAV, AIFF and ASF details mutagen does not give
+    tags        one reader per tag system, into ...
+    vorbis      ... (Vorbis comments and their pictures) ...
+    tagmaps     ... the key -> field tables
+    values      typed values, the collector, what goes to `extra`
+    stream      duration, bitrate, sample rate, channels, bit depth, codec
 """
 
 from __future__ import annotations
 
 import errno
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, BinaryIO, Final
+from typing import TYPE_CHECKING, Any, BinaryIO, Final
 
 from mediashelf.errors import Corrupt, MediaError, TooLarge, Unreadable, Unsupported
-from mediashelf.extract.audio_detect import EXTENSION_FORMATS, FORMATS, Detection, detect
-from mediashelf.extract.audio_load import from_object, load
-from mediashelf.extract.audio_stream import stream_fields
-from mediashelf.extract.audio_tags import (
-    read_ape,
-    read_asf,
-    read_flac_pictures,
-    read_id3,
-    read_mp4,
-    read_vorbis,
-)
-from mediashelf.extract.audio_values import Collector
+from mediashelf.extract.audio.detect import Detection, detect
+from mediashelf.extract.audio.formats import EXTENSION_FORMATS, FORMATS
+from mediashelf.extract.audio.load import from_object, load
+from mediashelf.extract.audio.stream import stream_fields
+from mediashelf.extract.audio.tags import read_ape, read_asf, read_id3, read_mp4
+from mediashelf.extract.audio.values import Collector
+from mediashelf.extract.audio.vorbis import read_flac_pictures, read_vorbis
+from mediashelf.model import FileStat
+
+if TYPE_CHECKING:
+    from mediashelf.extract.video.read import VideoInfo
 
 #: Extensions (lower-case, no dot) of every format mutagen reads.
 AUDIO_EXTENSIONS: Final[frozenset[str]] = frozenset(EXTENSION_FORMATS)
@@ -212,3 +214,21 @@ def _error(label: str, e: Exception, fileobj: BinaryIO) -> MediaError:
 def _describe(e: BaseException) -> str:
     text = str(e).strip().strip("\"'")
     return text if text else type(e).__name__
+
+
+def read(fileobj: BinaryIO, fs: FileStat, ext: str, head: bytes) -> AudioInfo | VideoInfo:
+    """The registry's entry point: `read_audio`, and for an MP4, ASF or Ogg file with a
+    video stream, the video reader's fields added (see `video.read.add_video_fields`)."""
+    info = read_audio(fileobj, fs.path, ext, head)
+    if info.kind == "video":
+        from mediashelf.extract.video.read import add_video_fields
+
+        return add_video_fields(info, fileobj, fs.path, ext, head)
+    return info
+
+
+def preload(paths: Sequence[bytes]) -> None:
+    """mutagen and the classes of the common formats, before the scan forks its workers."""
+    from mediashelf.extract.audio.mutagen import preload as load_mutagen
+
+    load_mutagen()

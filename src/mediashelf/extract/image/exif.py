@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from mediashelf.extract.image_dates import parse_date
+from mediashelf.extract.image.dates import parse_date
 
 EXIF_IFD: Final = 0x8769
 GPS_IFD: Final = 0x8825

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from mediashelf.extract.audio_values import (
+from mediashelf.extract.audio.values import (
     Handler,
     h_artist,
     h_bool,

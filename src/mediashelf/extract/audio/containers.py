@@ -13,10 +13,10 @@ import struct
 from typing import Any, BinaryIO, Final
 
 from mediashelf.errors import MediaError
-from mediashelf.extract.audio_detect import Detection
-from mediashelf.extract.audio_mutagen import mutagen_class, mutagen_module
-from mediashelf.extract.audio_tags import read_id3, read_text_chunks
-from mediashelf.extract.audio_values import SECONDARY, Collector, Loaded
+from mediashelf.extract.audio.detect import Detection
+from mediashelf.extract.audio.mutagen import mutagen_class, mutagen_module
+from mediashelf.extract.audio.tags import read_id3, read_text_chunks
+from mediashelf.extract.audio.values import SECONDARY, Collector, Loaded
 
 # -- MP4 -----------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ so the scan's per-file time limit can interrupt it, and paths are never re-encod
 reads the container's and streams' properties without decoding a frame, and maps
 them onto the catalog fields (`model.VISUAL_FIELDS`, and `duration`, `bitrate` and
 the audio stream's `codec`, `samplerate`, `channels` from `model.AUDIO_FIELDS`).
-Tags are mapped by `video_meta`.  PyAV is imported on first use (and by `preload`
+Tags are mapped by `meta`.  PyAV is imported on first use (and by `preload`
 before workers fork), so importing this module is cheap.
 
 PyAV was chosen by `benchmarks/video_readers.py`: 0.1-0.9 ms per file for
@@ -29,11 +29,11 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Final
 
 from mediashelf.errors import Corrupt, MediaError, TooLarge, Unreadable, Unsupported
 from mediashelf.extract.registry import VIDEO_EXTENSIONS
-from mediashelf.extract.video_meta import tag_fields
-from mediashelf.model import extension
+from mediashelf.extract.video.meta import tag_fields
+from mediashelf.model import FileStat, extension
 
 if TYPE_CHECKING:
-    from mediashelf.extract.audio import AudioInfo
+    from mediashelf.extract.audio.read import AudioInfo
 
 #: FFmpeg demuxers accepted as video containers (probing may name others for junk)
 DEMUXERS: Final[dict[str, str]] = {
@@ -92,6 +92,11 @@ def preload(paths: Iterable[bytes] = ()) -> None:
     """
     if not paths or any(extension(p) in PRELOAD_EXTENSIONS for p in paths):
         _av()
+
+
+def read(fileobj: BinaryIO, fs: FileStat, ext: str, head: bytes) -> VideoInfo:
+    """The registry's entry point (see `read_video`)."""
+    return read_video(fileobj, fs.path, ext, head)
 
 
 def read_video(fileobj: BinaryIO, path: bytes, ext: str, head: bytes) -> VideoInfo:

@@ -23,6 +23,8 @@ import math
 from functools import cache
 from typing import Any, Final
 
+#: images with more pixels than this (after a reduced JPEG decode) are not hashed
+PHASH_MAX_PIXELS: Final = 50_000_000
 HASH_SIZE: Final = 8
 IMG_SIZE: Final = HASH_SIZE * 4
 

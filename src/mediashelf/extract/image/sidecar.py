@@ -14,9 +14,9 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from mediashelf.extract.image_dates import MAX_YEAR, MIN_YEAR
-from mediashelf.extract.image_exif import clean_text
-from mediashelf.extract.image_xmp import decode_xmp, xmp_fields
+from mediashelf.extract.image.dates import MAX_YEAR, MIN_YEAR
+from mediashelf.extract.image.exif import clean_text
+from mediashelf.extract.image.xmp import decode_xmp, xmp_fields
 
 MAX_SIDECAR: Final = 1 << 20
 

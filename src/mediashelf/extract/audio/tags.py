@@ -1,18 +1,17 @@
-"""One reader per tag system (ID3, Vorbis comments, MP4, APEv2, ASF, RIFF/AIFF text).
+"""One reader per tag system (ID3, MP4, APEv2, ASF, RIFF/AIFF text; Vorbis comments
+are in `vorbis`).
 
 Each walks every tag of a mutagen tag object, routes mapped keys through the
-tables of `audio_tagmaps` into the collector, and keeps everything else in
+tables of `tagmaps` into the collector, and keeps everything else in
 `extra`: text as text, binary data as its size, pictures as their description.
 mutagen objects are untyped: they enter as `Any`.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Any, Final
 
-from mediashelf.extract.audio_tagmaps import (
+from mediashelf.extract.audio.tagmaps import (
     ASF_ATTRIBUTES,
     COMMON,
     DESCRIBED,
@@ -20,10 +19,11 @@ from mediashelf.extract.audio_tagmaps import (
     MP4_ATOMS,
     RIFF_INFO,
 )
-from mediashelf.extract.audio_values import (
+from mediashelf.extract.audio.values import (
     Collector,
     apply,
     clean,
+    grouped,
     h_id,
     h_text,
     image_mime,
@@ -160,95 +160,6 @@ def _frame_value(frame: Any) -> object:
     return out
 
 
-# -- Vorbis comments, FLAC pictures ---------------------------------------------------
-
-
-def read_vorbis(c: Collector, tags: Any, base: int = 0) -> None:
-    """Vorbis comments (FLAC, Ogg): a list of (key, value) pairs, keys case-insensitive."""
-    grouped: dict[str, tuple[str, list[str]]] = {}
-    for key, value in tags:
-        norm = key.upper()
-        found = grouped.get(norm)
-        if found is None:
-            grouped[norm] = (key, [value])
-        else:
-            found[1].append(value)
-    for norm, (key, raw) in grouped.items():
-        if norm == "METADATA_BLOCK_PICTURE":
-            for item in raw:
-                _vorbis_picture(c, key, item)
-        elif norm == "COVERART":
-            for item in raw:
-                _vorbis_coverart(c, key, item)
-        else:
-            values = texts(raw)
-            if not values:
-                continue
-            entry = COMMON.get(norm)
-            if entry is None:
-                c.keep(key, values[0] if len(values) == 1 else values)
-            else:
-                entry[0](c, entry[1], key, values, base + entry[2])
-
-
-def read_flac_pictures(c: Collector, pictures: Any) -> None:
-    for pic in pictures:
-        data: bytes = pic.data
-        c.picture(
-            "METADATA_BLOCK_PICTURE",
-            image_mime(pic.mime, data),
-            len(data),
-            pic.type == 3,
-            {"type": int(pic.type), "desc": clean(pic.desc)},
-        )
-
-
-def _b64_prefix(text: str, size: int) -> bytes:
-    """The first `size` decoded bytes of a base64 text (decoding only what is needed)."""
-    chars = -(-size // 3) * 4
-    part = text[:chars]
-    return base64.b64decode(part + "=" * (-len(part) % 4))[:size]
-
-
-def _vorbis_picture(c: Collector, key: str, text: str) -> None:
-    """METADATA_BLOCK_PICTURE: a base64 FLAC picture block; only its header is decoded."""
-    text = text.strip()
-    try:
-        head = _b64_prefix(text, 384)
-        if len(head) < 8:
-            raise ValueError("truncated picture block")
-        ptype, mime_len = int.from_bytes(head[:4], "big"), int.from_bytes(head[4:8], "big")
-        desc_at = 12 + mime_len
-        if desc_at > len(head):
-            head = _b64_prefix(text, desc_at)
-        desc_len = int.from_bytes(head[desc_at - 4 : desc_at], "big")
-        end = desc_at + desc_len + 20
-        if end + 8 > len(head):
-            head = _b64_prefix(text, end + 8)
-        if len(head) < end:
-            raise ValueError("truncated picture block")
-        mime = head[8 : 8 + mime_len].decode("utf-8", "replace")
-        desc = head[desc_at : desc_at + desc_len].decode("utf-8", "replace")
-        size = int.from_bytes(head[end - 4 : end], "big")
-    except (ValueError, binascii.Error):
-        c.keep(key, {"invalid": True, "chars": len(text)})
-        return
-    mime = image_mime(mime, head[end : end + 8])
-    c.picture(key, mime, size, ptype == 3, {"type": ptype, "desc": clean(desc)})
-
-
-def _vorbis_coverart(c: Collector, key: str, text: str) -> None:
-    """Old-style COVERART: a bare base64 image."""
-    text = text.strip()
-    try:
-        first = _b64_prefix(text, 8)
-    except (ValueError, binascii.Error):
-        c.keep(key, {"invalid": True, "chars": len(text)})
-        return
-    size = len(text) * 3 // 4 - text[-2:].count("=")
-    c.picture(key, image_mime("", first), size, True, {})
-
-
 # -- MP4 -----------------------------------------------------------------------------
 
 _MP4_IMAGE: Final = {13: "image/jpeg", 14: "image/png", 27: "image/bmp", 12: "image/gif"}
@@ -356,15 +267,7 @@ def read_ape(c: Collector, tags: Any, base: int = 0, prefix: str = "") -> None:
 
 
 def read_asf(c: Collector, tags: Any) -> None:
-    grouped: dict[str, tuple[str, list[Any]]] = {}
-    for key, attr in tags:
-        norm = key.upper()
-        found = grouped.get(norm)
-        if found is None:
-            grouped[norm] = (key, [attr])
-        else:
-            found[1].append(attr)
-    for norm, (key, attrs) in grouped.items():
+    for norm, (key, attrs) in grouped(tags).items():
         if norm == "WM/PICTURE":
             for attr in attrs:
                 _asf_picture(c, key, attr.value)

@@ -1,7 +1,7 @@
 """Typed values from raw tags: the collector and the handlers every tag system shares.
 
 Each tag system (ID3, Vorbis comments, MP4 atoms, APEv2, ASF, RIFF INFO) maps its
-keys to a handler and a field in `audio_tagmaps`; the handlers here turn raw text
+keys to a handler and a field in `tagmaps`; the handlers here turn raw text
 values into typed fields.  A field may be offered by several tags: the candidate
 with the lowest rank wins, and a losing raw value that differs from the winner is
 kept in `extra`, so nothing that was read is thrown away.
@@ -175,6 +175,19 @@ def parse_bool(text: str) -> bool | None:
         return False
     number = parse_int(value)
     return None if number is None else number != 0
+
+
+def grouped(pairs: Any) -> dict[str, tuple[str, list[Any]]]:
+    """(key, value) pairs grouped by upper-case key: {KEY: (first spelling, values)}."""
+    out: dict[str, tuple[str, list[Any]]] = {}
+    for key, value in pairs:
+        norm = key.upper()
+        found = out.get(norm)
+        if found is None:
+            out[norm] = (key, [value])
+        else:
+            found[1].append(value)
+    return out
 
 
 def texts(values: Sequence[object]) -> list[str]:

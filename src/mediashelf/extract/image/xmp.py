@@ -14,8 +14,8 @@ import html
 import re
 from typing import Final
 
-from mediashelf.extract.image_dates import parse_date
-from mediashelf.extract.image_exif import clean_text
+from mediashelf.extract.image.dates import parse_date
+from mediashelf.extract.image.exif import clean_text
 
 #: an XMP packet is read up to this size
 MAX_XMP: Final = 1 << 20

@@ -15,8 +15,8 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from mediashelf.extract.image_c2pa import c2pa_tool
-from mediashelf.extract.image_comfyui import api_graph, model_name, read_graph, workflow_graph
+from mediashelf.extract.image.c2pa import c2pa_tool
+from mediashelf.extract.image.comfyui import api_graph, model_name, read_graph, workflow_graph
 
 #: each raw text kept in extra["ai_raw"] is cut to this many characters
 MAX_RAW: Final = 32 * 1024

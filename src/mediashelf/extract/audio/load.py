@@ -4,7 +4,7 @@ The default is `cls(fileobj)` for the detected mutagen class.  Some formats need
 more: MP3 (salvage the tags of a truncated file or of one without MPEG frames),
 FLAC (salvage the readable blocks; an ID3 tag in front), TTA (channels, bits),
 MP3/TTA/AAC/AC-3 (an APEv2 tag at the end); MP4, WAV, AIFF and ASF are in
-`audio_containers`.  Secondary tags go straight into the collector.
+`containers`.  Secondary tags go straight into the collector.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ import struct
 from typing import Any, BinaryIO, Final
 
 from mediashelf.errors import MediaError
-from mediashelf.extract.audio_containers import load_aiff, load_asf, load_mp4, load_wav
-from mediashelf.extract.audio_detect import Detection
-from mediashelf.extract.audio_mutagen import mutagen_class, mutagen_module
-from mediashelf.extract.audio_tags import read_ape, read_id3
-from mediashelf.extract.audio_values import SECONDARY, Collector, Loaded
+from mediashelf.extract.audio.containers import load_aiff, load_asf, load_mp4, load_wav
+from mediashelf.extract.audio.detect import Detection
+from mediashelf.extract.audio.mutagen import mutagen_class, mutagen_module
+from mediashelf.extract.audio.tags import read_ape, read_id3
+from mediashelf.extract.audio.values import SECONDARY, Collector, Loaded
 
 #: Most bytes read from the start of a FLAC file when salvaging its metadata.
 _MAX_FLAC_METADATA: Final = 16 << 20

@@ -16,7 +16,7 @@ import importlib
 from collections.abc import Callable
 from typing import Any, Final
 
-from mediashelf.extract.audio_detect import FORMATS
+from mediashelf.extract.audio.formats import FORMATS
 
 _UTF16: Final = frozenset(("utf-16", "utf-16-le", "utf-16-be"))
 _BOMS: Final = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
@@ -35,7 +35,7 @@ def mutagen_module(name: str) -> Any:
 
 
 def mutagen_class(fmt: str) -> Any:
-    """The mutagen FileType class of a format key (see audio_detect.FORMATS)."""
+    """The mutagen FileType class of a format key (see formats.FORMATS)."""
     cls = _classes.get(fmt)
     if cls is None:
         module, name, _ = FORMATS[fmt]
@@ -88,6 +88,6 @@ def preload() -> None:
     the modules in memory instead of each importing them (about 50 ms apiece), which
     is most of the cost of a rescan that has a few files to read.
     """
-    importlib.import_module("mediashelf.extract.audio")  # the reader's own modules
+    importlib.import_module("mediashelf.extract.audio.read")  # the reader's own modules
     for fmt in COMMON_FORMATS:
         mutagen_class(fmt)

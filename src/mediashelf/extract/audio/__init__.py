@@ -1,0 +1,1 @@
+"""Audio metadata: format detection, mutagen loading, tag maps and stream fields."""

@@ -1,0 +1,1 @@
+"""Image metadata: Pillow and pillow-heif, EXIF, XMP, sidecars, AI generation data."""

@@ -1,0 +1,1 @@
+"""Video metadata through FFmpeg's demuxers (PyAV)."""

@@ -5,21 +5,29 @@
     $$  $%  ${  $}  $,      a literal $ % { } ,
 
 Functions: %if{cond,then[,else]}, %ifdef{field[,then[,else]]}, %lower, %upper, %title,
-%left{text,n}, %right{text,n}, %first{text[,count[,skip[,sep[,join]]]]}, %asciify,
-and %aunique (album disambiguation), which the caller supplies since it needs the
-catalog.  Rendering never expands `$VARS` or `~` from the environment, and values are
-inserted as they are: sanitising path components is the caller's job.
+%left{text,n}, %right{text,n}, %first{text[,count[,skip[,sep[,join]]]]}, %asciify
+(functions.py), and %aunique (album disambiguation), which the caller supplies since
+it needs the catalog.  Rendering never expands `$VARS` or `~` from the environment.
+
+A line of text (`shelf find --format`) inserts values as they are.  A path (`clean`
+given) keeps a promise: only the template's own `/` separate folders.  Values come
+already cleaned (sanitize.py), and whatever a function makes of them is held to the
+same rule: a piece of its result that holds a separator or a control character (an
+`%asciify` of "½" is "1/2") is cleaned the way a value is.  The components of the
+path are then sanitised on their own (sanitize.py, destination.py).
 """
 
 from __future__ import annotations
 
 import functools
+import re
 import string
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final, Union
 
 from mediashelf.errors import QueryError
+from mediashelf.template.functions import FUNCTIONS, Function, f_if
 
 
 class TemplateError(QueryError):
@@ -45,7 +53,6 @@ class Call:
 Node = Union[Text, Symbol, Call]  # noqa: UP007 - a runtime alias used in annotations
 #: values of one item by field name, already formatted as text ("" when unknown)
 Values = Callable[[str], str]
-Function = Callable[..., str]
 
 _IDENT: Final = frozenset(string.ascii_letters + string.digits + "_")
 _ESCAPABLE: Final = frozenset("$%{},")
@@ -133,73 +140,6 @@ class _Parser:
         return tuple(args)
 
 
-# -- functions ---------------------------------------------------------------------------
-
-
-def _truthy(cond: str) -> bool:
-    try:
-        return bool(int(cond))
-    except ValueError:
-        return bool(cond.strip()) and cond.strip().lower() != "false"
-
-
-def _int(text: str, default: int) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        return default
-
-
-def f_if(cond: str = "", then: str = "", other: str = "") -> str:
-    return then if _truthy(cond) else other
-
-
-def f_lower(text: str = "") -> str:
-    return text.lower()
-
-
-def f_upper(text: str = "") -> str:
-    return text.upper()
-
-
-def f_title(text: str = "") -> str:
-    return string.capwords(text)
-
-
-def f_left(text: str = "", n: str = "0") -> str:
-    return text[: max(0, _int(n, 0))]
-
-
-def f_right(text: str = "", n: str = "0") -> str:
-    k = max(0, _int(n, 0))
-    return text[-k:] if k else ""
-
-
-def f_first(
-    text: str = "", count: str = "1", skip: str = "0", sep: str = "; ", join: str = "; "
-) -> str:
-    """The first `count` items of a `sep`-separated list, after skipping `skip`."""
-    parts = text.split(sep) if sep else [text]
-    start = max(0, _int(skip, 0))
-    return join.join(parts[start : start + max(0, _int(count, 1))])
-
-
-def f_asciify(text: str = "") -> str:
-    from anyascii import anyascii
-
-    return str(anyascii(text))
-
-
-FUNCTIONS: Final[dict[str, Function]] = {
-    "if": f_if,
-    "lower": f_lower,
-    "upper": f_upper,
-    "title": f_title,
-    "left": f_left,
-    "right": f_right,
-    "first": f_first,
-    "asciify": f_asciify,
-}
 #: functions whose first argument is a field name, not a template
 _FIELD_ARG: Final = frozenset(("ifdef",))
 #: functions the caller must supply (they need more than one item's values)
@@ -264,29 +204,77 @@ class Template:
                 )
         return None
 
-    def render(self, values: Values, extra: Mapping[str, Function] | None = None) -> str:
-        return _render(self.nodes, values, extra or {})
+    def render(
+        self,
+        values: Values,
+        extra: Mapping[str, Function] | None = None,
+        *,
+        clean: Callable[[str], str] | None = None,
+    ) -> str:
+        """The template for one item.  With `clean` (what cleans a value for a path),
+        a path whose folders are the template's own: see the module's docstring."""
+        if clean is None:
+            return _Renderer(values, extra or {}, None).nodes(self.nodes)
+        return _Renderer(values, extra or {}, clean).nodes(self.nodes).replace(_SEP, "/")
 
 
 def _plain(nodes: Sequence[Node]) -> str:
     return "".join(n.text for n in nodes if isinstance(n, Text)).strip()
 
 
-def _render(nodes: Sequence[Node], values: Values, extra: Mapping[str, Function]) -> str:
-    out = []
-    for n in nodes:
-        if isinstance(n, Text):
-            out.append(n.text)
-        elif isinstance(n, Symbol):
-            out.append(values(n.name))
-        elif n.name == "ifdef":
+#: stands for the template's own `/` while a path is rendered (no clean value holds it)
+_SEP: Final = "\x00"
+#: what no clean value holds: separators and control characters (but _SEP)
+_UNCLEAN: Final = re.compile(r"[/\\\x01-\x1f\x7f-\x9f]")
+_VALUE_UNCLEAN: Final = re.compile(r"[/\\\x00-\x1f\x7f-\x9f]")
+
+
+class _Renderer:
+    def __init__(
+        self, values: Values, extra: Mapping[str, Function], clean: Callable[[str], str] | None
+    ) -> None:
+        self.values = values
+        self.extra = extra
+        self.clean = clean
+
+    def nodes(self, nodes: Sequence[Node]) -> str:
+        out = []
+        for n in nodes:
+            if isinstance(n, Text):
+                out.append(n.text if self.clean is None else self._own(n.text))
+            elif isinstance(n, Symbol):
+                out.append(self._value(self.values(n.name)))
+            else:
+                out.append(self._result(self.call(n)))
+        return "".join(out)
+
+    def call(self, n: Call) -> str:
+        if n.name == "ifdef":
             name = _plain(n.args[0]) if n.args else ""
-            rest = [_render(a, values, extra) for a in n.args[1:]]
-            out.append(f_if("1" if name and values(name) else "", *rest))
-        else:
-            func = extra.get(n.name) or FUNCTIONS[n.name]
-            out.append(func(*[_render(a, values, extra) for a in n.args]))
-    return "".join(out)
+            rest = [self.nodes(a) for a in n.args[1:]]
+            return f_if("1" if name and self.values(name) else "", *rest)
+        func = self.extra.get(n.name) or FUNCTIONS[n.name]
+        return func(*[self.nodes(a) for a in n.args])
+
+    @staticmethod
+    def _own(text: str) -> str:
+        """The template's own text in a path: its `/` separate folders."""
+        return text.replace(_SEP, "").replace("/", _SEP)
+
+    def _value(self, text: str) -> str:
+        """A field's value: in a path, cleaned already (else cleaned here)."""
+        if self.clean is None or not _VALUE_UNCLEAN.search(text):
+            return text
+        return self.clean(text)
+
+    def _result(self, text: str) -> str:
+        """A function's result: in a path, the pieces of it that are not clean are
+        cleaned as values are.  (It may hold the template's own separators: its
+        arguments are templates too.)"""
+        if self.clean is None or not _UNCLEAN.search(text):
+            return text
+        clean = self.clean
+        return _SEP.join(clean(p) if _UNCLEAN.search(p) else p for p in text.split(_SEP))
 
 
 @functools.lru_cache(maxsize=256)

@@ -8,8 +8,7 @@ as they stream from the catalog, with the template of their lines.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final, Literal, NamedTuple
 
 from mediashelf.catalog import Catalog
 from mediashelf.catalog.albums import select_albums
@@ -45,8 +44,7 @@ _COLUMNS: Final[dict[str, list[str] | None]] = {
 _ALBUM_MODES: Final = frozenset(("lines", "json", "count"))
 
 
-@dataclass(frozen=True, slots=True)
-class FindRequest:
+class FindRequest(NamedTuple):
     query: tuple[str, ...] = ()
     mode: Mode = "lines"
     albums: bool = False
@@ -57,8 +55,7 @@ class FindRequest:
     cwd: bytes | None = None  # where relative paths in the query start
 
 
-@dataclass(frozen=True, slots=True)
-class Search:
+class Search(NamedTuple):
     """A checked request: its query compiled, the albums' own sort keys."""
 
     request: FindRequest
@@ -66,11 +63,10 @@ class Search:
     album_sort: list[Sort]
 
 
-@dataclass(frozen=True, slots=True)
-class Found:
+class Found(NamedTuple):
     """What a search found: a count, items or albums (streamed), and the line template."""
 
-    count: int | None = None
+    total: int | None = None  # the number found (count mode)
     items: Iterator[Row] | None = None
     albums: Iterator[Album] | None = None
     template: Template | None = None
@@ -92,7 +88,7 @@ def find(catalog: Catalog, search: Search) -> Found:
     if request.albums:
         return _albums(catalog, search)
     if request.mode == "count":
-        return Found(count=count(catalog, search.compiled))
+        return Found(total=count(catalog, search.compiled))
     template = None
     columns = _COLUMNS.get(request.mode)
     if request.mode == "lines":
@@ -109,7 +105,7 @@ def _albums(catalog: Catalog, search: Search) -> Found:
     rows = select_albums(catalog, search.compiled, album_order(search.album_sort))
     albums = (album(row) for row in rows)
     if request.mode == "count":
-        return Found(count=sum(1 for _ in albums))
+        return Found(total=sum(1 for _ in albums))
     template = None
     if request.mode == "lines":
         template = parse_template(request.format or DEFAULT_ALBUM_FORMAT, ALBUM_TEMPLATE_FIELDS)

@@ -32,27 +32,55 @@ Conditions (each true, false or unknown for one item):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Literal, Union
+
+
+class _Value:
+    """Value semantics for the small classes below: equal when of one class with equal
+    fields, hashable, shown with their fields; treated as immutable.
+
+    (Plain classes rather than dataclasses: they are defined on every start of the
+    program, and a frozen dataclass takes half a millisecond to define.)
+    """
+
+    __slots__: tuple[str, ...] = ()
+
+    def _values(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self._values()))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(map(repr, self._values()))})"
+
 
 # -- expressions ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Column:
-    name: str
+class Column(_Value):
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
 
 
-@dataclass(frozen=True, slots=True)
-class FileName:
+class FileName(_Value):
     """The file's name: the last component of `path`."""
 
+    __slots__ = ()
 
-@dataclass(frozen=True, slots=True)
-class IsSet:
+
+class IsSet(_Value):
     """A flag computed from a column: it holds a value."""
 
-    column: str
+    __slots__ = ("column",)
+
+    def __init__(self, column: str) -> None:
+        self.column = column
 
 
 Expr = Union[Column, FileName, IsSet]  # noqa: UP007 - a runtime alias used in annotations
@@ -63,114 +91,135 @@ Shape = Literal["text", "list", "value"]
 # -- conditions ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Everything:
-    pass
+class Everything(_Value):
+    __slots__ = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Nothing:
-    pass
+class Nothing(_Value):
+    __slots__ = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Search:
+class Search(_Value):
     """Any of `columns` contains `needle`, ignoring case and accents.
 
     The columns are text columns with folded copies; `needle` is folded already
     (catalog/folding.py), so it matches the folded copy as it is.
     """
 
-    columns: tuple[str, ...]
-    needle: str
+    __slots__ = ("columns", "needle")
+
+    def __init__(self, columns: tuple[str, ...], needle: str) -> None:
+        self.columns, self.needle = columns, needle
 
 
-@dataclass(frozen=True, slots=True)
-class Contains:
-    expr: Expr
-    needle: str
+class Contains(_Value):
+    __slots__ = ("expr", "needle")
+
+    def __init__(self, expr: Expr, needle: str) -> None:
+        self.expr, self.needle = expr, needle
 
 
-@dataclass(frozen=True, slots=True)
-class Equals:
-    expr: Expr
-    value: object
+class Equals(_Value):
+    __slots__ = ("expr", "value")
+
+    def __init__(self, expr: Expr, value: object) -> None:
+        self.expr, self.value = expr, value
 
 
-@dataclass(frozen=True, slots=True)
-class Range:
+class Range(_Value):
     """`low <= expr < high` (`<=` with `high_inclusive`); an open end is None.
 
     With both ends open: the expression is known.
     """
 
-    expr: Expr
-    low: object
-    high: object
-    high_inclusive: bool = False
+    __slots__ = ("expr", "low", "high", "high_inclusive")  # noqa: RUF023 - in the order of the arguments
+
+    def __init__(self, expr: Expr, low: object, high: object, high_inclusive: bool = False) -> None:
+        self.expr, self.low, self.high, self.high_inclusive = expr, low, high, high_inclusive
 
 
-@dataclass(frozen=True, slots=True)
-class Regex:
-    expr: Expr
-    pattern: str
+class Regex(_Value):
+    __slots__ = ("expr", "pattern")
+
+    def __init__(self, expr: Expr, pattern: str) -> None:
+        self.expr, self.pattern = expr, pattern
 
 
-@dataclass(frozen=True, slots=True)
-class Empty:
-    expr: Expr
-    shape: Shape
+class _Emptiness(_Value):
+    __slots__ = ("expr", "shape")
+
+    def __init__(self, expr: Expr, shape: Shape) -> None:
+        self.expr, self.shape = expr, shape
 
 
-@dataclass(frozen=True, slots=True)
-class NotEmpty:
-    expr: Expr
-    shape: Shape
+class Empty(_Emptiness):
+    """Unknown, or empty in the way of its shape."""
+
+    __slots__ = ()
 
 
-@dataclass(frozen=True, slots=True)
-class NotNull:
-    expr: Expr
+class NotEmpty(_Emptiness):
+    __slots__ = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Truth:
+class NotNull(_Value):
+    __slots__ = ("expr",)
+
+    def __init__(self, expr: Expr) -> None:
+        self.expr = expr
+
+
+class Truth(_Value):
     """The flag is set (`value` True), or it is not set or unknown (`value` False)."""
 
-    expr: Expr
-    value: bool
+    __slots__ = ("expr", "value")
+
+    def __init__(self, expr: Expr, value: bool) -> None:
+        self.expr, self.value = expr, value
 
 
-@dataclass(frozen=True, slots=True)
-class ListHas:
-    expr: Expr
-    item: str
+class ListHas(_Value):
+    __slots__ = ("expr", "item")
+
+    def __init__(self, expr: Expr, item: str) -> None:
+        self.expr, self.item = expr, item
 
 
-@dataclass(frozen=True, slots=True)
-class Under:
+class Under(_Value):
     """The path `path` itself or anything below it (a path prefix)."""
 
-    path: bytes
+    __slots__ = ("path",)
+
+    def __init__(self, path: bytes) -> None:
+        self.path = path
 
 
-@dataclass(frozen=True, slots=True)
-class Not:
+class Not(_Value):
     """True where the condition is false or unknown."""
 
-    node: Node
+    __slots__ = ("node",)
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
 
 
-@dataclass(frozen=True, slots=True)
-class And:
+class _Group(_Value):
+    __slots__ = ("nodes",)
+
+    def __init__(self, nodes: tuple[Node, ...]) -> None:
+        self.nodes = nodes
+
+
+class And(_Group):
     """Every condition holds (no condition: every item)."""
 
-    nodes: tuple[Node, ...]
+    __slots__ = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Or:
-    nodes: tuple[Node, ...]
+class Or(_Group):
+    """One of the conditions holds."""
+
+    __slots__ = ()
 
 
 Node = Union[  # noqa: UP007 - a runtime alias used in annotations
@@ -195,18 +244,27 @@ Node = Union[  # noqa: UP007 - a runtime alias used in annotations
 # -- sorting and the whole query -----------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class SortKey:
+class SortKey(_Value):
     """One sort key.  `nocase`: text compared without case; `nulls_last`: unknown last."""
 
-    expr: Expr
-    descending: bool = False
-    nocase: bool = False
-    nulls_last: bool = True
+    __slots__ = ("expr", "descending", "nocase", "nulls_last")  # noqa: RUF023 - in the order of the arguments
+
+    def __init__(
+        self,
+        expr: Expr,
+        descending: bool = False,
+        nocase: bool = False,
+        nulls_last: bool = True,
+    ) -> None:
+        self.expr, self.descending, self.nocase, self.nulls_last = (
+            expr,
+            descending,
+            nocase,
+            nulls_last,
+        )
 
 
-@dataclass(frozen=True, slots=True)
-class Compiled:
+class Compiled(_Value):
     """A compiled query: which items (`filter`), in which order (`sort`).
 
     `missing`: False keeps the items the last scan found, True only those it missed,
@@ -214,17 +272,24 @@ class Compiled:
     fields the query names.
     """
 
-    filter: Node = field(default_factory=Everything)
-    sort: tuple[SortKey, ...] = ()
-    missing: bool | None = None
-    uses_regex: bool = False
-    fields: tuple[str, ...] = ()
+    __slots__ = ("filter", "sort", "missing", "uses_regex", "fields")  # noqa: RUF023 - in the order of the arguments
+
+    def __init__(
+        self,
+        filter: Node | None = None,
+        sort: tuple[SortKey, ...] = (),
+        missing: bool | None = None,
+        uses_regex: bool = False,
+        fields: tuple[str, ...] = (),
+    ) -> None:
+        self.filter: Node = filter if filter is not None else Everything()
+        self.sort, self.missing, self.uses_regex, self.fields = sort, missing, uses_regex, fields
 
 
 def narrows(node: Node) -> bool:
     """The condition can leave items out (it is more than a combination of Everything)."""
     if isinstance(node, Everything):
         return False
-    if isinstance(node, And | Or):
+    if isinstance(node, _Group):
         return any(narrows(n) for n in node.nodes)
     return True

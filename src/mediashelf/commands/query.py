@@ -52,8 +52,8 @@ def _show(found: Found, request: FindRequest) -> None:
     from mediashelf.query.albums import album_json, write_album_lines
 
     out = sys.stdout
-    if found.count is not None:
-        print(found.count)
+    if found.total is not None:
+        print(found.total)
     elif found.albums is not None:
         if found.template is not None:
             write_album_lines(found.albums, out, found.template.render)

@@ -214,8 +214,8 @@ class Template:
         """The template for one item.  With `clean` (what cleans a value for a path),
         a path whose folders are the template's own: see the module's docstring."""
         if clean is None:
-            return _Renderer(values, extra or {}, None).nodes(self.nodes)
-        return _Renderer(values, extra or {}, clean).nodes(self.nodes).replace(_SEP, "/")
+            return _render(self.nodes, values, extra or {}, None)
+        return _render(self.nodes, values, extra or {}, clean).replace(_SEP, "/")
 
 
 def _plain(nodes: Sequence[Node]) -> str:
@@ -224,57 +224,45 @@ def _plain(nodes: Sequence[Node]) -> str:
 
 #: stands for the template's own `/` while a path is rendered (no clean value holds it)
 _SEP: Final = "\x00"
-#: what no clean value holds: separators and control characters (but _SEP)
-_UNCLEAN: Final = re.compile(r"[/\\\x01-\x1f\x7f-\x9f]")
+#: what no clean value holds: separators and control characters
 _VALUE_UNCLEAN: Final = re.compile(r"[/\\\x00-\x1f\x7f-\x9f]")
+#: the same in a function's result, which may hold the template's own separators
+_UNCLEAN: Final = re.compile(r"[/\\\x01-\x1f\x7f-\x9f]")
 
 
-class _Renderer:
-    def __init__(
-        self, values: Values, extra: Mapping[str, Function], clean: Callable[[str], str] | None
-    ) -> None:
-        self.values = values
-        self.extra = extra
-        self.clean = clean
-
-    def nodes(self, nodes: Sequence[Node]) -> str:
-        out = []
-        for n in nodes:
-            if isinstance(n, Text):
-                out.append(n.text if self.clean is None else self._own(n.text))
-            elif isinstance(n, Symbol):
-                out.append(self._value(self.values(n.name)))
-            else:
-                out.append(self._result(self.call(n)))
-        return "".join(out)
-
-    def call(self, n: Call) -> str:
-        if n.name == "ifdef":
+def _render(
+    nodes: Sequence[Node],
+    values: Values,
+    extra: Mapping[str, Function],
+    clean: Callable[[str], str] | None,
+) -> str:
+    out = []
+    for n in nodes:
+        if isinstance(n, Text):
+            # in a path, the template's own `/` stand apart from any inserted text
+            out.append(n.text if clean is None else n.text.replace(_SEP, "").replace("/", _SEP))
+        elif isinstance(n, Symbol):
+            value = values(n.name)
+            if clean is not None and _VALUE_UNCLEAN.search(value):
+                value = clean(value)  # (values for a path come cleaned already)
+            out.append(value)
+        elif n.name == "ifdef":
             name = _plain(n.args[0]) if n.args else ""
-            rest = [self.nodes(a) for a in n.args[1:]]
-            return f_if("1" if name and self.values(name) else "", *rest)
-        func = self.extra.get(n.name) or FUNCTIONS[n.name]
-        return func(*[self.nodes(a) for a in n.args])
+            rest = [_render(a, values, extra, clean) for a in n.args[1:]]
+            out.append(f_if("1" if name and values(name) else "", *rest))
+        else:
+            func = extra.get(n.name) or FUNCTIONS[n.name]
+            result = func(*[_render(a, values, extra, clean) for a in n.args])
+            if clean is not None and _UNCLEAN.search(result):
+                result = _cleaned(result, clean)
+            out.append(result)
+    return "".join(out)
 
-    @staticmethod
-    def _own(text: str) -> str:
-        """The template's own text in a path: its `/` separate folders."""
-        return text.replace(_SEP, "").replace("/", _SEP)
 
-    def _value(self, text: str) -> str:
-        """A field's value: in a path, cleaned already (else cleaned here)."""
-        if self.clean is None or not _VALUE_UNCLEAN.search(text):
-            return text
-        return self.clean(text)
-
-    def _result(self, text: str) -> str:
-        """A function's result: in a path, the pieces of it that are not clean are
-        cleaned as values are.  (It may hold the template's own separators: its
-        arguments are templates too.)"""
-        if self.clean is None or not _UNCLEAN.search(text):
-            return text
-        clean = self.clean
-        return _SEP.join(clean(p) if _UNCLEAN.search(p) else p for p in text.split(_SEP))
+def _cleaned(result: str, clean: Callable[[str], str]) -> str:
+    """A function's result in a path: the pieces between the template's own separators
+    that are not clean are cleaned as values are."""
+    return _SEP.join(clean(p) if _UNCLEAN.search(p) else p for p in result.split(_SEP))
 
 
 @functools.lru_cache(maxsize=256)

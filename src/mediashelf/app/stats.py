@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from mediashelf.catalog import Catalog
 from mediashelf.catalog.tree import Compiled
@@ -15,8 +14,7 @@ from mediashelf.stats import compute_stats
 REPORT_TITLE = "mediashelf library"
 
 
-@dataclass(frozen=True, slots=True)
-class LibraryStats:
+class LibraryStats(NamedTuple):
     """The figures (see stats/figures.py; JSON-ready) of the items a query keeps."""
 
     figures: dict[str, Any]

@@ -9,8 +9,7 @@ figures: failing files, missing items, the last scan.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from mediashelf.catalog.connect import Catalog
 from mediashelf.catalog.queries import current_failures
@@ -77,8 +76,7 @@ SCAN_COLUMNS: Final = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class StatsRows:
+class StatsRows(NamedTuple):
     """What the statistics are computed from.
 
     shapes: (day added since the epoch (UTC), year, sample rate, index into BAND_NAMES,

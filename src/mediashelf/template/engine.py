@@ -10,11 +10,12 @@ Functions: %if{cond,then[,else]}, %ifdef{field[,then[,else]]}, %lower, %upper, %
 it needs the catalog.  Rendering never expands `$VARS` or `~` from the environment.
 
 A line of text (`shelf find --format`) inserts values as they are.  A path (`clean`
-given) keeps a promise: only the template's own `/` separate folders.  Values come
-already cleaned (sanitize.py), and whatever a function makes of them is held to the
-same rule: a piece of its result that holds a separator or a control character (an
-`%asciify` of "½" is "1/2") is cleaned the way a value is.  The components of the
-path are then sanitised on their own (sanitize.py, destination.py).
+given) keeps a promise: only the template's own `/` separate folders.  Its values
+come cleaned by `clean` (sanitize.py: no separator, no control character), and
+whatever a function makes of them is held to the same rule: a piece of its result
+that holds a separator or a control character (an `%asciify` of "½" is "1/2") is
+cleaned the way a value is.  The components of the path are then sanitised on
+their own (sanitize.py, destination.py).
 """
 
 from __future__ import annotations
@@ -224,9 +225,7 @@ def _plain(nodes: Sequence[Node]) -> str:
 
 #: stands for the template's own `/` while a path is rendered (no clean value holds it)
 _SEP: Final = "\x00"
-#: what no clean value holds: separators and control characters
-_VALUE_UNCLEAN: Final = re.compile(r"[/\\\x00-\x1f\x7f-\x9f]")
-#: the same in a function's result, which may hold the template's own separators
+#: what no clean value holds, but the stand-in for the template's own separators
 _UNCLEAN: Final = re.compile(r"[/\\\x01-\x1f\x7f-\x9f]")
 
 
@@ -236,16 +235,16 @@ def _render(
     extra: Mapping[str, Function],
     clean: Callable[[str], str] | None,
 ) -> str:
+    """The nodes as text; for a path (`clean` given) the values come cleaned by it."""
     out = []
     for n in nodes:
         if isinstance(n, Text):
-            # in a path, the template's own `/` stand apart from any inserted text
-            out.append(n.text if clean is None else n.text.replace(_SEP, "").replace("/", _SEP))
+            text = n.text
+            if clean is not None and ("/" in text or _SEP in text):
+                text = text.replace(_SEP, "").replace("/", _SEP)  # the template's own
+            out.append(text)
         elif isinstance(n, Symbol):
-            value = values(n.name)
-            if clean is not None and _VALUE_UNCLEAN.search(value):
-                value = clean(value)  # (values for a path come cleaned already)
-            out.append(value)
+            out.append(values(n.name))
         elif n.name == "ifdef":
             name = _plain(n.args[0]) if n.args else ""
             rest = [_render(a, values, extra, clean) for a in n.args[1:]]
@@ -253,7 +252,7 @@ def _render(
         else:
             func = extra.get(n.name) or FUNCTIONS[n.name]
             result = func(*[_render(a, values, extra, clean) for a in n.args])
-            if clean is not None and _UNCLEAN.search(result):
+            if clean is not None and result and _UNCLEAN.search(result):
                 result = _cleaned(result, clean)
             out.append(result)
     return "".join(out)

@@ -49,7 +49,7 @@ class FindRequest(NamedTuple):
     mode: Mode = "lines"
     albums: bool = False
     format: str | None = None  # the template of a line (lines mode)
-    fields: tuple[str, ...] | None = None  # the fields of JSON and CSV
+    fields: tuple[str, ...] | None = None  # the fields of JSON and CSV (none given: all)
     limit: int | None = None
     missing: bool = False  # the items the last scan did not find, instead of the others
     cwd: bytes | None = None  # where relative paths in the query start
@@ -100,13 +100,13 @@ def find(catalog: Catalog, search: Search) -> Found:
 
 def _albums(catalog: Catalog, search: Search) -> Found:
     request = search.request
-    if request.mode not in _ALBUM_MODES or request.fields:
+    if request.mode not in _ALBUM_MODES or request.fields is not None:
         raise ConfigError("--albums works with --format, --json and --count")
+    template = None
+    if request.mode == "lines":
+        template = parse_template(request.format or DEFAULT_ALBUM_FORMAT, ALBUM_TEMPLATE_FIELDS)
     rows = select_albums(catalog, search.compiled, album_order(search.album_sort))
     albums = (album(row) for row in rows)
     if request.mode == "count":
         return Found(total=sum(1 for _ in albums))
-    template = None
-    if request.mode == "lines":
-        template = parse_template(request.format or DEFAULT_ALBUM_FORMAT, ALBUM_TEMPLATE_FIELDS)
     return Found(albums=albums, template=template)

@@ -63,11 +63,17 @@ class Dialect(Protocol):
 
     name: str
 
-    def render(self, compiled: Compiled) -> Rendered: ...
+    def render(self, compiled: Compiled) -> Rendered:
+        """The WHERE and ORDER BY of a compiled query, and its parameters."""
 
-    def order(self, keys: Sequence[t.SortKey], *, filtered: bool = False) -> str: ...
+    def order(self, keys: Sequence[t.SortKey], *, filtered: bool = False) -> str:
+        """An ORDER BY of sort keys (`filtered`: the query has a filter)."""
 
-    def querying(self, db: Any, *, regex_budget: float = REGEX_BUDGET) -> Any: ...
+    def querying(
+        self, db: Any, *, regex_budget: float = REGEX_BUDGET
+    ) -> contextlib.AbstractContextManager[None]:
+        """Statements run inside may use rendered queries: the functions they call are
+        in place, and their errors come out as QueryError."""
 
 
 class RegexTimeout(QueryError):

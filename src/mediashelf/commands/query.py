@@ -28,13 +28,13 @@ def cmd_find(args: argparse.Namespace) -> int:
     from mediashelf.app import find
 
     settings = settings_of(args)
-    fields = [f.strip() for f in args.fields.split(",") if f.strip()] if args.fields else None
+    fields = tuple(f.strip() for f in args.fields.split(",") if f.strip()) if args.fields else None
     request = find.FindRequest(
         query=tuple(args.query),
         mode=_mode(args),
         albums=args.albums,
         format=args.format,
-        fields=tuple(fields) if fields else None,
+        fields=fields,
         limit=args.limit,
         missing=bool(args.missing),
     )

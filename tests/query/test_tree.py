@@ -61,3 +61,14 @@ def test_query_text_reaches_sql_only_as_parameters(args: list[str]) -> None:
 
 def test_album_fields_are_catalog_aggregates() -> None:
     assert set(ALBUM_FIELDS) <= set(AGGREGATES)
+
+
+def test_nodes_are_values() -> None:
+    title, album = tree.Column("title"), tree.Column("album")
+    assert tree.Empty(title, "text") == tree.Empty(tree.Column("title"), "text")
+    assert tree.Empty(title, "text") != tree.Empty(album, "text")
+    assert tree.Empty(title, "text") != tree.NotEmpty(title, "text")
+    assert tree.And((tree.Nothing(),)) != tree.Or((tree.Nothing(),))
+    assert tree.Or((tree.Nothing(),)) != tree.Or((tree.Everything(),))
+    assert len({tree.Range(title, 1, 2), tree.Range(title, 1, 2), tree.Range(title, 1, 3)}) == 2
+    assert repr(tree.Range(title, 1, None)) == "Range(Column('title'), 1, None, False)"

@@ -32,7 +32,7 @@ Conditions (each true, false or unknown for one item):
 
 from __future__ import annotations
 
-from typing import Literal, Union
+from typing import ClassVar, Literal, Union
 
 
 class _Value:
@@ -44,9 +44,15 @@ class _Value:
     """
 
     __slots__: tuple[str, ...] = ()
+    #: the fields of the class, its bases' first
+    _fields: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls) -> None:
+        super().__init_subclass__()
+        cls._fields = (*cls._fields, *cls.__dict__.get("__slots__", ()))
 
     def _values(self) -> tuple[object, ...]:
-        return tuple(getattr(self, name) for name in self.__slots__)
+        return tuple(getattr(self, name) for name in self._fields)
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and self._values() == other._values()

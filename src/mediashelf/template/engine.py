@@ -54,6 +54,8 @@ class Call:
 Node = Union[Text, Symbol, Call]  # noqa: UP007 - a runtime alias used in annotations
 #: values of one item by field name, already formatted as text ("" when unknown)
 Values = Callable[[str], str]
+#: what makes a value safe in a path (sanitize.sanitize_value with the settings)
+Clean = Callable[[str], str]
 
 _IDENT: Final = frozenset(string.ascii_letters + string.digits + "_")
 _ESCAPABLE: Final = frozenset("$%{},")
@@ -210,13 +212,13 @@ class Template:
         values: Values,
         extra: Mapping[str, Function] | None = None,
         *,
-        clean: Callable[[str], str] | None = None,
+        clean: Clean | None = None,
     ) -> str:
         """The template for one item.  With `clean` (what cleans a value for a path),
         a path whose folders are the template's own: see the module's docstring."""
         if clean is None:
-            return _render(self.nodes, values, extra or {}, None)
-        return _render(self.nodes, values, extra or {}, clean).replace(_SEP, "/")
+            return _render(self.nodes, values, extra or {})
+        return _render_path(self.nodes, values, extra or {}, clean).replace(_SEP, "/")
 
 
 def _plain(nodes: Sequence[Node]) -> str:
@@ -229,36 +231,53 @@ _SEP: Final = "\x00"
 _UNCLEAN: Final = re.compile(r"[/\\\x01-\x1f\x7f-\x9f]")
 
 
-def _render(
-    nodes: Sequence[Node],
-    values: Values,
-    extra: Mapping[str, Function],
-    clean: Callable[[str], str] | None,
+def _render(nodes: Sequence[Node], values: Values, extra: Mapping[str, Function]) -> str:
+    """The nodes as a line of text: values as they are."""
+    out = []
+    for n in nodes:
+        if isinstance(n, Text):
+            out.append(n.text)
+        elif isinstance(n, Symbol):
+            out.append(values(n.name))
+        elif n.name == "ifdef":
+            out.append(_ifdef(n, values, [_render(a, values, extra) for a in n.args[1:]]))
+        else:
+            func = extra.get(n.name) or FUNCTIONS[n.name]
+            out.append(func(*[_render(a, values, extra) for a in n.args]))
+    return "".join(out)
+
+
+def _render_path(
+    nodes: Sequence[Node], values: Values, extra: Mapping[str, Function], clean: Clean
 ) -> str:
-    """The nodes as text; for a path (`clean` given) the values come cleaned by it."""
+    """The nodes as a path, the template's own `/` as _SEP: the values come cleaned by
+    `clean`, and what a function makes of them is cleaned the same way if need be."""
     out = []
     for n in nodes:
         if isinstance(n, Text):
             text = n.text
-            if clean is not None and ("/" in text or _SEP in text):
-                text = text.replace(_SEP, "").replace("/", _SEP)  # the template's own
+            if "/" in text or _SEP in text:
+                text = text.replace(_SEP, "").replace("/", _SEP)
             out.append(text)
         elif isinstance(n, Symbol):
             out.append(values(n.name))
         elif n.name == "ifdef":
-            name = _plain(n.args[0]) if n.args else ""
-            rest = [_render(a, values, extra, clean) for a in n.args[1:]]
-            out.append(f_if("1" if name and values(name) else "", *rest))
+            rest = [_render_path(a, values, extra, clean) for a in n.args[1:]]
+            out.append(_ifdef(n, values, rest))
         else:
             func = extra.get(n.name) or FUNCTIONS[n.name]
-            result = func(*[_render(a, values, extra, clean) for a in n.args])
-            if clean is not None and result and _UNCLEAN.search(result):
-                result = _cleaned(result, clean)
-            out.append(result)
+            result = func(*[_render_path(a, values, extra, clean) for a in n.args])
+            out.append(_cleaned(result, clean) if result and _UNCLEAN.search(result) else result)
     return "".join(out)
 
 
-def _cleaned(result: str, clean: Callable[[str], str]) -> str:
+def _ifdef(n: Call, values: Values, rest: list[str]) -> str:
+    """%ifdef{field,then,else}: its first argument is a field's name."""
+    name = _plain(n.args[0]) if n.args else ""
+    return f_if("1" if name and values(name) else "", *rest)
+
+
+def _cleaned(result: str, clean: Clean) -> str:
     """A function's result in a path: the pieces between the template's own separators
     that are not clean are cleaned as values are."""
     return _SEP.join(clean(p) if _UNCLEAN.search(p) else p for p in result.split(_SEP))

@@ -117,3 +117,9 @@ def test_the_catalog_gives_aunique_work(catalog: Catalog) -> None:
     row = next(r for r in select(catalog, build(["album:=Same"])) if r["label"])
     got = AlbumUnique(catalog).function(row, cleaner("NFC"))()
     assert got.startswith(" [") and "/" not in got
+
+
+def test_aunique_fields_that_are_not_columns_tell_nothing_apart(catalog: Catalog) -> None:
+    row = next(r for r in select(catalog, build(["album:=Same"])) if r["label"])
+    aunique = AlbumUnique(catalog).function(row, cleaner("NFC"))
+    assert aunique("month") == "" and aunique("album", "stem folder") == ""

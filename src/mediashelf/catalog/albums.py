@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, Final
 
 from mediashelf.catalog.connect import Catalog
+from mediashelf.catalog.rows import ITEM_COLUMNS
 from mediashelf.catalog.tree import Column, Compiled, SortKey
 
 #: a track's album artist: its own, "Various Artists" on a compilation, else its artist
@@ -81,8 +82,11 @@ def album_groups(catalog: Catalog, keys: Sequence[str], disam: Sequence[str]) ->
 
     Each key maps to the distinct (MusicBrainz album id, disambiguator values ...)
     of the albums that share it; `albumartist` stands for the album artist as above.
-    The names are catalog columns (the caller checks them).
+    The names must be catalog columns.
     """
+    unknown = [n for n in (*keys, *disam) if n not in ITEM_COLUMNS]
+    if unknown:
+        raise ValueError(f"not catalog columns: {unknown}")
     cols = [_ALBUM_ARTIST if k == "albumartist" else k for k in keys]
     key_sql = " || x'1f' || ".join(f"lower(coalesce(CAST({c} AS TEXT), ''))" for c in cols)
     dis_sql = ", ".join(f"coalesce(CAST({d} AS TEXT), '')" for d in disam) or "''"

@@ -14,9 +14,8 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from mediashelf.catalog.albums import AlbumGroups, album_groups
-from mediashelf.catalog.tree import Column
+from mediashelf.catalog.rows import ITEM_COLUMNS
 from mediashelf.query.display import TEMPLATE_FIELDS, row_values
-from mediashelf.query.fields import FIELDS
 
 if TYPE_CHECKING:
     from mediashelf.catalog import Catalog
@@ -93,9 +92,7 @@ def item_values(row: Mapping[str, Any], clean: Callable[[str], str]) -> Callable
 
 
 #: the fields %aunique{} can tell albums apart by: those that are catalog columns
-_COLUMNS: Final = frozenset(
-    name for name, f in FIELDS.items() if isinstance(f.expr, Column) and f.expr.name == name
-)
+_COLUMNS: Final = ORGANIZE_FIELDS & frozenset(ITEM_COLUMNS)
 #: the fields the default %aunique{} reads
 AUNIQUE_INPUTS: Final = (
     "album", "albumartist", "artist", "compilation", "year", "label", "catalognumber", "mb_albumid",

@@ -8,27 +8,22 @@ as they stream from the catalog, with the template of their lines.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Final, Literal, NamedTuple
+from typing import TYPE_CHECKING, Final, Literal, NamedTuple
 
 from mediashelf.catalog import Catalog
-from mediashelf.catalog.albums import select_albums
 from mediashelf.catalog.find import Row, count, select
 from mediashelf.catalog.tree import Compiled
 from mediashelf.errors import ConfigError
 from mediashelf.query import compile_query, parse
-from mediashelf.query.albums import (
-    ALBUM_TEMPLATE_FIELDS,
-    DEFAULT_ALBUM_FORMAT,
-    Album,
-    album,
-    album_order,
-)
 from mediashelf.query.display import TEMPLATE_FIELDS, columns_for
 from mediashelf.query.fields import suggest
 from mediashelf.query.output import CSV_FIELDS, DEFAULT_ITEM_FORMAT
 from mediashelf.query.parse import Query, Sort
 from mediashelf.template import Template
 from mediashelf.template import parse as parse_template
+
+if TYPE_CHECKING:
+    from mediashelf.query.albums import Album
 
 #: how the found items are shown: template lines, JSON lines, CSV, paths (one a line or
 #: NUL-separated), an M3U playlist, or only their number
@@ -99,6 +94,14 @@ def find(catalog: Catalog, search: Search) -> Found:
 
 
 def _albums(catalog: Catalog, search: Search) -> Found:
+    from mediashelf.catalog.albums import select_albums
+    from mediashelf.query.albums import (
+        ALBUM_TEMPLATE_FIELDS,
+        DEFAULT_ALBUM_FORMAT,
+        album,
+        album_order,
+    )
+
     request = search.request
     if request.mode not in _ALBUM_MODES or request.fields is not None:
         raise ConfigError("--albums works with --format, --json and --count")

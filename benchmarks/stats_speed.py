@@ -240,9 +240,9 @@ import sys
 from pathlib import Path
 from mediashelf.catalog import open_catalog
 from mediashelf.stats import compute_stats
-from mediashelf.stats_text import render_text
+from mediashelf.stats.text import render_text
 catalog = open_catalog(Path(sys.argv[1]), create=False)
-sys.stdout.write(render_text(compute_stats(catalog.db)))
+sys.stdout.write(render_text(compute_stats(catalog)))
 catalog.close()
 """
 
@@ -261,7 +261,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from mediashelf.stats import compute_stats
-    from mediashelf.stats_text import render_text
+    from mediashelf.stats.text import render_text
 
     path = build_catalog(args.items, args.seed)
     with open(path, "rb") as f:  # warm page cache
@@ -270,11 +270,11 @@ def main() -> None:
 
     catalog = open_catalog(path, create=False)
     try:
-        stats = compute_stats(catalog.db)  # untimed: warms SQLite's page cache
+        stats = compute_stats(catalog)  # untimed: warms SQLite's page cache
         in_process = []
         for _ in range(args.runs):
             t0 = time.perf_counter()
-            compute_stats(catalog.db)
+            compute_stats(catalog)
             in_process.append(time.perf_counter() - t0)
     finally:
         catalog.close()

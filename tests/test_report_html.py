@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 
 from mediashelf.catalog import open_catalog
-from mediashelf.report_html import COLORS, render_html
 from mediashelf.stats import compute_stats
+from mediashelf.stats.report import COLORS, render_html
 from tests.test_stats import ITEMS, JAN, build
 
 HOSTILE_ARTIST = "<script>alert(1)</script>"
@@ -71,7 +71,7 @@ def page_stats(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     cat = open_catalog(tmp_path_factory.mktemp("catalog") / "cat.db")
     try:
         build(cat, items_with_hostile_text())
-        return compute_stats(cat.db)
+        return compute_stats(cat)
     finally:
         cat.close()
 
@@ -228,7 +228,7 @@ def test_empty_library_page() -> None:
 def test_page_from_a_real_empty_catalog(tmp_path: Path) -> None:
     cat = open_catalog(tmp_path / "cat.db")
     try:
-        html = render_html(compute_stats(cat.db), "Empty", "")
+        html = render_html(compute_stats(cat), "Empty", "")
     finally:
         cat.close()
     assert html.startswith("<!DOCTYPE html>") and html.rstrip().endswith("</html>")

@@ -11,12 +11,13 @@ from typing import Any
 
 import pytest
 
+from mediashelf import query
 from mediashelf.catalog import Catalog, open_catalog
 from mediashelf.catalog.writer import Writer
 from mediashelf.console import total_duration
 from mediashelf.model import Extracted, Failure, FileStat
 from mediashelf.stats import BAND_NAMES, TAG_FIELDS, compute_stats
-from mediashelf.stats_text import render_text
+from mediashelf.stats.text import render_text
 from tests.conftest import scan_in_process, upsert
 from tests.media import flac, make_tree, mp3, ogg
 
@@ -118,7 +119,7 @@ def sums(items: int, size: int, duration: float) -> dict[str, Any]:
 
 
 def test_totals_kinds_formats_codecs(catalog: Catalog) -> None:
-    s = compute_stats(catalog.db)
+    s = compute_stats(catalog)
     assert (s["items"], s["size"], s["duration"]) == (11, 10060, 840.0)
     assert s["kinds"] == [
         {"name": "audio", **sums(9, 5050, 840.0)},
@@ -145,7 +146,7 @@ def test_totals_kinds_formats_codecs(catalog: Catalog) -> None:
 
 
 def test_bitrates_samplerates_lossless(catalog: Catalog) -> None:
-    s = compute_stats(catalog.db)
+    s = compute_stats(catalog)
     assert [b["band"] for b in s["bitrates"]] == list(BAND_NAMES)
     assert {b["band"]: (b["items"], b["size"], b["duration"]) for b in s["bitrates"]} == {
         "<128": (1, 200, 50.0),
@@ -165,7 +166,7 @@ def test_bitrates_samplerates_lossless(catalog: Catalog) -> None:
 
 
 def test_tag_completeness_over_audio_items(catalog: Catalog) -> None:
-    tags = compute_stats(catalog.db)["tags"]
+    tags = compute_stats(catalog)["tags"]
     assert tags["audio_items"] == 9
     present = {
         "title": 7,
@@ -186,7 +187,7 @@ def test_tag_completeness_over_audio_items(catalog: Catalog) -> None:
 
 
 def test_artists_albums_genres_years(catalog: Catalog) -> None:
-    s = compute_stats(catalog.db)
+    s = compute_stats(catalog)
     # track artist first (Beta's track on the compilation is Beta's), else the album artist
     assert s["artists"] == {
         "distinct": 4,
@@ -224,7 +225,7 @@ def test_artists_albums_genres_years(catalog: Catalog) -> None:
 
 
 def test_growth_failures_and_last_scan(catalog: Catalog) -> None:
-    s = compute_stats(catalog.db)
+    s = compute_stats(catalog)
     assert s["growth"] == [
         {"month": "2024-01", "items": 4, "size": 8500, "total_items": 4, "total_size": 8500},
         {"month": "2024-02", "items": 0, "size": 0, "total_items": 4, "total_size": 8500},
@@ -250,7 +251,7 @@ def test_growth_failures_and_last_scan(catalog: Catalog) -> None:
 
 
 def test_where_filter_with_params(catalog: Catalog) -> None:
-    s = compute_stats(catalog.db, "genre = ?", ["Jazz"])
+    s = compute_stats(catalog, query.build(["genre:=Jazz"], missing=None))
     assert (s["items"], s["size"], s["duration"]) == (2, 500, 110.0)
     assert s["formats"] == [{"name": "mp3", "kind": "audio", **sums(2, 500, 110.0)}]
     assert s["artists"]["top"] == [{"name": "Beta", "items": 2, "albums": 1, "duration": 110.0}]
@@ -262,19 +263,19 @@ def test_where_filter_with_params(catalog: Catalog) -> None:
     assert s["failures"] == 1  # failures and the last scan are about the whole catalog
     assert s["last_scan"]["id"] == 2
 
-    images = compute_stats(catalog.db, "kind = 'image'")
+    images = compute_stats(catalog, query.build(["kind:image"], missing=None))
     assert images["items"] == 1 and images["tags"]["audio_items"] == 0
     assert images["lossless"]["share"] is None
     assert all(f["missing_share"] is None for f in images["tags"]["fields"])
     assert all(b["items"] == 0 for b in images["bitrates"])
     # the missing item never counts, even when the filter names it
-    assert compute_stats(catalog.db, "path = ?", [b"/m/gone.mp3"])["items"] == 0
+    assert compute_stats(catalog, query.build(["path:=/m/gone.mp3"], missing=None))["items"] == 0
 
 
 def test_empty_catalog(tmp_path: Path) -> None:
     cat = open_catalog(tmp_path / "empty.db")
     try:
-        s = compute_stats(cat.db)
+        s = compute_stats(cat)
     finally:
         cat.close()
     assert (s["items"], s["size"], s["duration"]) == (0, 0, 0.0)
@@ -297,7 +298,7 @@ def test_text_report(catalog: Catalog) -> None:
     catalog.db.execute(
         "UPDATE items SET artist = ? WHERE path = ?", ("Evil\x1b[2J", b"/m/U/x.opus")
     )
-    text = render_text(compute_stats(catalog.db))
+    text = render_text(compute_stats(catalog))
     lines = text.splitlines()
     assert lines[:6] == [
         "Library",
@@ -351,7 +352,7 @@ def test_figures_of_a_scanned_library(tmp_path: Path) -> None:
     scan_in_process(db, [tmp_path / "lib"])
     cat = open_catalog(db)
     try:
-        s = compute_stats(cat.db)
+        s = compute_stats(cat)
     finally:
         cat.close()
     assert s["items"] == 4

@@ -36,7 +36,7 @@ def _apply(db: Path, lib: Path, dest: Path, mode: str, fail_after: int | None) -
     catalog = open_catalog(db)
     try:
         catalog.acquire_lease()
-        plan = make_plan(catalog.db, Request((), os.fsencode(dest), mode), OrganizeSettings())  # type: ignore[arg-type]
+        plan = make_plan(catalog, Request((), os.fsencode(dest), mode), OrganizeSettings())  # type: ignore[arg-type]
         run_id = journal.start_run(catalog, "test", mode, plan.dest)
         sources = sorted({os.path.dirname(op.src) for op in plan.ops})
         outcome = apply.execute(

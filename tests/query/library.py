@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from mediashelf.catalog import open_catalog
+from mediashelf.catalog import Catalog, open_catalog
 from mediashelf.catalog.writer import Writer
 from mediashelf.model import Extracted, FileStat
 from tests.conftest import upsert
@@ -250,10 +250,8 @@ MISSING = {"k"}
 FAILED = {"l"}
 
 
-def build(root: Path, db: Path) -> dict[bytes, str]:
-    """Write ITEMS into a catalog at `db`; return path → name."""
-    from mediashelf.model import Failure
-
+def writer(db: Path) -> tuple[Catalog, Writer]:
+    """A catalog at `db` with a finished scan, and a writer of items for that scan."""
     cat = open_catalog(db, create=True)
     scan_id = int(
         cat.db.execute(
@@ -261,7 +259,14 @@ def build(root: Path, db: Path) -> dict[bytes, str]:
             (time.time_ns(), time.time_ns()),
         ).lastrowid
     )
-    w = Writer(cat, scan_id, 1000)
+    return cat, Writer(cat, scan_id, 1000)
+
+
+def build(root: Path, db: Path) -> dict[bytes, str]:
+    """Write ITEMS into a catalog at `db`; return path → name."""
+    from mediashelf.model import Failure
+
+    cat, w = writer(db)
     names: dict[bytes, str] = {}
     added: dict[bytes, int] = {}
     for i, (name, (rel, kind, fmt, size, mtime, add, fields)) in enumerate(ITEMS.items()):

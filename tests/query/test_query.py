@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from mediashelf import query
-from mediashelf.catalog.dialect import QueryFunctions, RegexTimeout
+from mediashelf.catalog import Catalog
+from mediashelf.catalog.dialect import QueryFunctions, RegexTimeout, SQLiteDialect
+from mediashelf.catalog.find import select
 from mediashelf.errors import QueryError
-from mediashelf.query import output
 from tests.query.library import ITEMS, MISSING, build
 
 ALL = set(ITEMS) - MISSING
@@ -34,7 +35,8 @@ def lib(
 def run(lib: tuple[Path, sqlite3.Connection, dict[bytes, str]], *args: str) -> list[str]:
     root, db, names = lib
     compiled = query.build(list(args), cwd=os.fsencode(root))
-    return [names[row["path"]] for row in output.select(db, compiled, columns=["path"])]
+    rows = select(Catalog(root.parent / "cat.db", db), compiled, columns=["path"])
+    return [names[row["path"]] for row in rows]
 
 
 CASES: list[tuple[list[str], set[str]]] = [
@@ -242,23 +244,17 @@ def test_a_catastrophic_regex_is_stopped(tmp_path: Path) -> None:
             ],
         )
     w.commit()
-    db = cat.db
     compiled = query.build(["title::(x|xx)+y"])  # exponential backtracking on x*40
     start = time.monotonic()
     with pytest.raises(RegexTimeout, match="took more than"):
-        list(_select_with_budget(db, compiled, 0.5))
+        list(_select_with_budget(cat, compiled, 0.5))
     assert time.monotonic() - start < 5
     cat.close()
 
 
-def _select_with_budget(
-    db: sqlite3.Connection, compiled: query.Compiled, budget: float
-) -> Iterator[object]:
-    funcs = QueryFunctions(db, regex_budget=budget)
-    try:
-        yield from db.execute(f"SELECT id FROM items WHERE {compiled.where}", compiled.params)
-    except sqlite3.OperationalError as e:
-        funcs.check(e)
+def _select_with_budget(cat: Catalog, compiled: query.Compiled, budget: float) -> Iterator[object]:
+    with cat.querying(compiled, regex_budget=budget) as q:
+        yield from cat.db.execute(f"SELECT id FROM items WHERE {q.where}", q.params)
 
 
 def test_query_size_limits() -> None:
@@ -274,7 +270,7 @@ def test_query_size_limits() -> None:
 
 def plan(lib: tuple[Path, sqlite3.Connection, dict[bytes, str]], *args: str) -> str:
     root, db, _ = lib
-    c = query.build(list(args), cwd=os.fsencode(root))
+    c = SQLiteDialect().render(query.build(list(args), cwd=os.fsencode(root)))
     QueryFunctions(db)
     rows = db.execute(
         f"EXPLAIN QUERY PLAN SELECT id FROM items WHERE {c.where} ORDER BY {c.order}", c.params

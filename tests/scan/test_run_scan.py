@@ -206,7 +206,7 @@ def test_a_reader_that_hangs_is_a_timeout_failure(
         assert rows[b(lib / "Band/First/01.mp3")]["title"] == "One"
         cat = open_catalog(db)
         try:
-            current = current_failures(cat.db)
+            current = current_failures(cat)
         finally:
             cat.close()
         assert [(f.path, f.kind) for f in current] == [(failure.path, "timeout")]
@@ -234,7 +234,7 @@ def test_a_file_that_vanishes_between_walk_and_read(
     assert len(rows) == 7
     cat = open_catalog(db)
     try:
-        assert [f.path for f in current_failures(cat.db)] == [victim]
+        assert [f.path for f in current_failures(cat)] == [victim]
     finally:
         cat.close()
     monkeypatch.setattr(scan_module, "walk", real_walk)
@@ -242,7 +242,7 @@ def test_a_file_that_vanishes_between_walk_and_read(
     assert s.exit_code == 0
     cat = open_catalog(db)
     try:
-        assert current_failures(cat.db) == []
+        assert current_failures(cat) == []
     finally:
         cat.close()
 

@@ -1,10 +1,23 @@
 """Dialects: how a compiled query becomes SQL for one database engine.
 
 The query language (`mediashelf.query`) compiles a user's query into a `Compiled`
-value; the catalog renders it for its engine and runs it.  SQLite runs regular
-expressions and file-name tests through Python functions registered on the
-connection, with one time budget for all of a query's regular expressions; their
-errors come out as the QueryError they are, not as the engine's generic error.
+tree (tree.py); the catalog's dialect renders it as the WHERE and ORDER BY of its
+engine, with parameters (`render`), and runs the statements that use it with the
+functions they need in place (`querying`).  Code outside the catalog uses only
+`Catalog.querying(compiled)`.
+
+SQLite (`SQLiteDialect`) answers substring tests with `LIKE … ESCAPE` on the
+column and on the `folded` JSON copy of non-ASCII text, lists with `json_each`,
+regular expressions and file names through Python functions registered on the
+connection (one time budget for all of a query's regular expressions; their errors
+come out as the QueryError they are, not as the engine's generic error).  Its SQL
+is written for the indexes the catalog has: substrings as `id IN (…)` of one
+subquery per column (a covering index scan each), path prefixes as a range over
+the unique path index, missing items left out by their partial index.
+
+Another engine is one more class with the same three methods: PostgreSQL would
+render `extra` tests as JSONB, `Search` as ILIKE over folded text (a trigram index),
+`Regex` as `~*` under a statement timeout, and `FileName` from the path.
 """
 
 from __future__ import annotations
@@ -13,23 +26,27 @@ import contextlib
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any, Final
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Final, Protocol
 
+from mediashelf.catalog import tree as t
+from mediashelf.catalog.queries import prefix_range
+from mediashelf.catalog.tree import Compiled
 from mediashelf.errors import QueryError
+
+__all__ = [
+    "REGEX_BUDGET",
+    "Compiled",
+    "Dialect",
+    "QueryFunctions",
+    "RegexTimeout",
+    "Rendered",
+    "SQLiteDialect",
+]
 
 #: seconds a query's regular expressions may take in all
 REGEX_BUDGET: Final = 10.0
-
-
-@dataclass(frozen=True, slots=True)
-class Compiled:
-    where: str
-    params: list[Any]
-    order: str
-    uses_regex: bool = False
-    fields: list[str] = field(default_factory=list)  # fields the query names
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +56,24 @@ class Rendered:
     where: str
     params: list[Any]
     order: str
+
+
+class Dialect(Protocol):
+    """What the catalog needs of an engine to run compiled queries."""
+
+    name: str
+
+    def render(self, compiled: Compiled) -> Rendered:
+        """The WHERE and ORDER BY of a compiled query, and its parameters."""
+
+    def order(self, keys: Sequence[t.SortKey], *, filtered: bool = False) -> str:
+        """An ORDER BY of sort keys (`filtered`: the query has a filter)."""
+
+    def querying(
+        self, db: Any, *, regex_budget: float = REGEX_BUDGET
+    ) -> contextlib.AbstractContextManager[None]:
+        """Statements run inside may use rendered queries: the functions they call are
+        in place, and their errors come out as QueryError."""
 
 
 class RegexTimeout(QueryError):
@@ -101,13 +136,176 @@ class QueryFunctions:
         raise error
 
 
+def escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _contains_pattern(needle: str) -> str:
+    return "%" + escape_like(needle) + "%"
+
+
+_EMPTY: Final[dict[t.Shape, str]] = {
+    "text": "({e} IS NULL OR {e} = '')",
+    "list": "({e} IS NULL OR {e} = '[]')",
+    "value": "{e} IS NULL",
+}
+
+
+class _SQLite:
+    """One rendering: the SQL text of a tree, its parameters collected in order."""
+
+    def __init__(self) -> None:
+        self.params: list[Any] = []
+
+    def p(self, value: Any) -> str:
+        self.params.append(value)
+        return "?"
+
+    def expr(self, e: t.Expr) -> str:
+        if isinstance(e, t.Column):
+            return e.name
+        if isinstance(e, t.FileName):
+            return "filename(path)"
+        return f"({e.column} IS NOT NULL)"
+
+    def node(self, n: t.Node) -> str:
+        return _NODES[type(n)](self, n)
+
+    def search(self, n: t.Search) -> str:
+        """`id IN (…)`: one subquery per column, which SQLite answers from the column's
+        index alone (a covering index scan, a fraction of the table's size), and one
+        over the small covering index of folded items; the outer query then fetches
+        only the matching rows."""
+        pattern = _contains_pattern(n.needle)
+        parts = [
+            f"SELECT id FROM items WHERE {c} LIKE {self.p(pattern)} ESCAPE '\\'" for c in n.columns
+        ]
+        parts.append(self._folded(n, pattern))
+        return "id IN (" + " UNION ALL ".join(parts) + ")"
+
+    def _folded(self, n: t.Search, pattern: str) -> str:
+        """Ids of the items whose folded copy of one of the columns contains the needle:
+        `folded LIKE` on the whole JSON text first, so the JSON is parsed only for
+        candidates (JSON escapes `"` and `\\`, so not with those)."""
+        prefilter = ""
+        if '"' not in n.needle and "\\" not in n.needle:
+            prefilter = f"folded LIKE {self.p(pattern)} ESCAPE '\\' AND "
+        if len(n.columns) == 1:
+            test = f"json_extract(folded, '$.{n.columns[0]}') LIKE {self.p(pattern)} ESCAPE '\\'"
+        else:
+            keys = ", ".join(f"'{c}'" for c in n.columns)
+            test = (
+                f"EXISTS (SELECT 1 FROM json_each(folded) WHERE key IN ({keys}) "
+                f"AND value LIKE {self.p(pattern)} ESCAPE '\\')"
+            )
+        return f"SELECT id FROM items WHERE folded IS NOT NULL AND {prefilter}{test}"
+
+    def contains(self, n: t.Contains) -> str:
+        return f"{self.expr(n.expr)} LIKE {self.p(_contains_pattern(n.needle))} ESCAPE '\\'"
+
+    def equals(self, n: t.Equals) -> str:
+        return f"{self.expr(n.expr)} = {self.p(n.value)}"
+
+    def range(self, n: t.Range) -> str:
+        e = self.expr(n.expr)
+        parts = []
+        if n.low is not None:
+            parts.append(f"{e} >= {self.p(n.low)}")
+        if n.high is not None:
+            parts.append(f"{e} {'<=' if n.high_inclusive else '<'} {self.p(n.high)}")
+        return "(" + " AND ".join(parts) + ")" if parts else f"{e} IS NOT NULL"
+
+    def regex(self, n: t.Regex) -> str:
+        return f"{self.expr(n.expr)} REGEXP {self.p(n.pattern)}"
+
+    def empty(self, n: t.Empty) -> str:
+        return _EMPTY[n.shape].format(e=self.expr(n.expr))
+
+    def not_empty(self, n: t.NotEmpty) -> str:
+        return f"NOT ({_EMPTY[n.shape].format(e=self.expr(n.expr))})"
+
+    def not_null(self, n: t.NotNull) -> str:
+        return f"{self.expr(n.expr)} IS NOT NULL"
+
+    def truth(self, n: t.Truth) -> str:
+        e = self.expr(n.expr)
+        return f"{e} = 1" if n.value else f"coalesce({e}, 0) = 0"  # (= 1 has a partial index)
+
+    def list_has(self, n: t.ListHas) -> str:
+        return (
+            f"EXISTS (SELECT 1 FROM json_each({self.expr(n.expr)}) WHERE value = {self.p(n.item)})"
+        )
+
+    def under(self, n: t.Under) -> str:
+        exact, low, high = prefix_range(n.path)
+        return f"(path = {self.p(exact)} OR (path >= {self.p(low)} AND path < {self.p(high)}))"
+
+    def not_(self, n: t.Not) -> str:
+        return f"NOT coalesce(({self.node(n.node)}), 0)"
+
+    def and_(self, n: t.And) -> str:
+        if not n.nodes:
+            return "1"
+        return "(" + " AND ".join(self.node(c) for c in n.nodes) + ")"
+
+    def or_(self, n: t.Or) -> str:
+        if len(n.nodes) == 1:
+            return self.node(n.nodes[0])
+        return "(" + " OR ".join(self.node(c) for c in n.nodes) + ")"
+
+
+_NODES: Final[dict[type, Callable[[_SQLite, Any], str]]] = {
+    t.Everything: lambda _, n: "1",
+    t.Nothing: lambda _, n: "0",
+    t.Search: _SQLite.search,
+    t.Contains: _SQLite.contains,
+    t.Equals: _SQLite.equals,
+    t.Range: _SQLite.range,
+    t.Regex: _SQLite.regex,
+    t.Empty: _SQLite.empty,
+    t.NotEmpty: _SQLite.not_empty,
+    t.NotNull: _SQLite.not_null,
+    t.Truth: _SQLite.truth,
+    t.ListHas: _SQLite.list_has,
+    t.Under: _SQLite.under,
+    t.Not: _SQLite.not_,
+    t.And: _SQLite.and_,
+    t.Or: _SQLite.or_,
+}
+
+
 class SQLiteDialect:
     """SQLite: the embedded default."""
 
     name: Final = "sqlite"
 
     def render(self, compiled: Compiled) -> Rendered:
-        return Rendered(compiled.where, list(compiled.params), compiled.order)
+        r = _SQLite()
+        where = r.node(compiled.filter)
+        if compiled.missing is True:
+            where = f"missing = 1 AND {where}"
+        elif compiled.missing is False:
+            # Missing items are few and have a partial index.  Excluding them by id keeps
+            # the rest of the query free to use a covering index (artist:X scans only
+            # items_artist), where `missing = 0` would force a scan of the whole table.
+            where = f"id NOT IN (SELECT id FROM items WHERE missing = 1) AND {where}"
+        return Rendered(
+            where, r.params, self.order(compiled.sort, filtered=t.narrows(compiled.filter))
+        )
+
+    def order(self, keys: Sequence[t.SortKey], *, filtered: bool = False) -> str:
+        """ORDER BY keys.  For a filtered query they are written `+col`, which keeps
+        SQLite from walking an index in sort order and looking up every row to test
+        the filter; it filters first (with the filter's index) and sorts the matches."""
+        plus = "+" if filtered else ""
+        r = _SQLite()
+        out = []
+        for key in keys:
+            e = r.expr(key.expr)
+            collate = " COLLATE NOCASE" if key.nocase else ""
+            nulls = f"{e} IS NULL, " if key.nulls_last else ""
+            out.append(f"{nulls}{plus}{e}{collate} {'DESC' if key.descending else 'ASC'}")
+        return ", ".join(out)
 
     @contextlib.contextmanager
     def querying(

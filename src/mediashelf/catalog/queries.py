@@ -6,10 +6,12 @@ import datetime as dt
 import json
 import sqlite3
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mediashelf.catalog.connect import Catalog
 from mediashelf.model import BOOL_FIELDS, LIST_FIELDS, MEDIA_FIELDS
+
+if TYPE_CHECKING:
+    from mediashelf.catalog.connect import Catalog
 
 _SELECT = (
     "SELECT id, path, kind, format, size, mtime_ns, added_ns, missing, error, extra, "
@@ -98,7 +100,7 @@ class FailureRow:
 
 
 def current_failures(
-    catalog: Catalog | sqlite3.Connection, *, history: bool = False, path: bytes | None = None
+    catalog: Catalog, *, history: bool = False, path: bytes | None = None
 ) -> list[FailureRow]:
     """The latest failure of each file that still fails (or every failure with `history`).
 
@@ -106,7 +108,7 @@ def current_failures(
     the catalog does not hold (unlistable folders, vanished files), until a later scan
     records none for that path.
     """
-    db = catalog.db if isinstance(catalog, Catalog) else catalog
+    db = catalog.db
     params: tuple[bytes, ...] = ()
     if history:
         sql = "SELECT path, stage, kind, message, time_ns, scan_id FROM failures ORDER BY id"

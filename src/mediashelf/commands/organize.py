@@ -42,7 +42,7 @@ def cmd_organize(args: argparse.Namespace) -> int:
     )
     catalog = locked_catalog(args) if not args.dry_run else open_db(settings)
     try:
-        plan = make_plan(catalog.db, request, settings.organize)
+        plan = make_plan(catalog, request, settings.organize)
         if args.dry_run:
             print_plan(plan, sys.stdout, json_mode=args.json)
             return EXIT_OK

@@ -13,102 +13,74 @@ from mediashelf.console import dumps
 from mediashelf.errors import EXIT_OK, ConfigError
 
 if TYPE_CHECKING:
-    from mediashelf.catalog import Catalog
-    from mediashelf.query import Compiled, Sort
+    from mediashelf.app.find import FindRequest, Found, Mode
+    from mediashelf.app.stats import LibraryStats
+
+
+def _mode(args: argparse.Namespace) -> Mode:
+    for mode in ("json", "csv", "paths", "null", "m3u", "count"):
+        if getattr(args, mode):
+            return mode
+    return "lines"
 
 
 def cmd_find(args: argparse.Namespace) -> int:
-    from mediashelf import query
-    from mediashelf.query import output
+    from mediashelf.app import find
 
     settings = settings_of(args)
-    q = query.parse(args.query)
-    # albums sort by album fields, which _find_albums checks
-    items_q = query.Query(q.groups, []) if args.albums else q
-    compiled = query.compile_query(items_q, missing=bool(args.missing))
-    fields = [f.strip() for f in args.fields.split(",") if f.strip()] if args.fields else None
-    if fields:
-        unknown = [f for f in fields if f not in output.CSV_FIELDS]
-        if unknown:
-            from mediashelf.query.fields import suggest
-
-            raise ConfigError(f"--fields: unknown field {unknown[0]!r}{suggest(unknown[0])}")
+    fields = tuple(f.strip() for f in args.fields.split(",") if f.strip()) if args.fields else None
+    request = find.FindRequest(
+        query=tuple(args.query),
+        mode=_mode(args),
+        albums=args.albums,
+        format=args.format,
+        fields=fields,
+        limit=args.limit,
+        missing=bool(args.missing),
+    )
+    search = find.prepare(request)
     catalog = open_db(settings)
-    out = sys.stdout
     try:
-        if args.albums:
-            return _find_albums(catalog, args, compiled, q.sort)
-        if args.count:
-            print(output.count(catalog.db, compiled))
-            return EXIT_OK
-        tmpl = None
-        columns: list[str] | None = None
-        if args.paths or args.null:
-            columns = ["path"]
-        elif args.m3u:
-            columns = ["path", "duration", "artist", "title"]
-        elif not (args.json or args.csv):
-            from mediashelf.organize import template
-            from mediashelf.query.display import TEMPLATE_FIELDS, columns_for
-
-            tmpl = template.parse(args.format or output.DEFAULT_ITEM_FORMAT, TEMPLATE_FIELDS)
-            columns = columns_for(tmpl.fields)
-        rows = output.select(catalog.db, compiled, limit=args.limit, columns=columns)
-        if tmpl is not None:
-            output.write_lines(rows, out, tmpl)
-        elif args.json:
-            output.write_json(rows, out, fields)
-        elif args.csv:
-            output.write_csv(rows, out, fields)
-        elif args.paths or args.null:
-            output.write_paths(rows, out, "\0" if args.null else "\n")
-        else:
-            output.write_m3u(rows, out)
+        _show(find.find(catalog, search), request)
     finally:
         catalog.close()
     return EXIT_OK
 
 
-def _find_albums(
-    catalog: Catalog, args: argparse.Namespace, compiled: Compiled, sort: list[Sort]
-) -> int:
-    from mediashelf.query import albums
+def _show(found: Found, request: FindRequest) -> None:
+    from mediashelf.query import output
+    from mediashelf.query.albums import album_json, write_album_lines
 
-    if args.csv or args.m3u or args.paths or args.null or args.fields:
-        raise ConfigError("--albums works with --format, --json and --count")
-    rows = albums.select_albums(catalog.db, compiled, sort)
-    if args.count:
-        print(sum(1 for _ in rows))
-    elif args.json:
-        for album in rows:
-            sys.stdout.write(dumps(albums.album_json(album)) + "\n")
-    else:
-        from mediashelf.organize import template
+    out = sys.stdout
+    if found.total is not None:
+        print(found.total)
+    elif found.albums is not None:
+        if found.template is not None:
+            write_album_lines(found.albums, out, found.template.render)
+        else:
+            for album in found.albums:
+                out.write(dumps(album_json(album)) + "\n")
+    elif found.items is not None:
+        rows, mode, fields = found.items, request.mode, request.fields
+        if found.template is not None:
+            output.write_lines(rows, out, found.template.render)
+        elif mode == "json":
+            output.write_json(rows, out, fields)
+        elif mode == "csv":
+            output.write_csv(rows, out, fields)
+        elif mode in ("paths", "null"):
+            output.write_paths(rows, out, "\0" if mode == "null" else "\n")
+        else:
+            output.write_m3u(rows, out)
 
-        fmt = args.format or albums.DEFAULT_ALBUM_FORMAT
-        albums.write_album_lines(
-            rows, sys.stdout, template.parse(fmt, albums.ALBUM_TEMPLATE_FIELDS)
-        )
-    return EXIT_OK
 
+def _stats(args: argparse.Namespace) -> LibraryStats:
+    from mediashelf.app import stats
 
-def _stats(args: argparse.Namespace) -> dict[str, object]:
-    import sqlite3
-
-    from mediashelf import query
-    from mediashelf.catalog.dialect import QueryFunctions
-    from mediashelf.stats import compute_stats
-
-    # the statistics count present items themselves
-    compiled = query.compile_query(query.parse(args.query), missing=None)
+    compiled = stats.prepare(args.query)
     catalog = open_db(settings_of(args))
     try:
-        funcs = QueryFunctions(catalog.db)
-        try:
-            return compute_stats(catalog.db, compiled.where, compiled.params)
-        except sqlite3.OperationalError as e:
-            funcs.check(e)
-            raise  # pragma: no cover - check always raises
+        return stats.library_stats(catalog, compiled, args.query)
     finally:
         catalog.close()
 
@@ -116,16 +88,16 @@ def _stats(args: argparse.Namespace) -> dict[str, object]:
 def cmd_stats(args: argparse.Namespace) -> int:
     stats = _stats(args)
     if args.json:
-        print(dumps(stats))
+        print(dumps(stats.figures))
     else:
-        from mediashelf.stats_text import render_text
+        from mediashelf.stats.text import render_text
 
-        sys.stdout.write(render_text(stats))
+        sys.stdout.write(render_text(stats.figures))
     return EXIT_OK
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from mediashelf.report_html import render_html
+    from mediashelf.app.stats import report_page
 
     target = Path(args.html)
     if target.is_dir():
@@ -133,12 +105,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     if not target.parent.is_dir():
         raise ConfigError(f"--html: folder {str(target.parent)!r} does not exist")
     stats = _stats(args)
-    text = " ".join(args.query) or None
-    page = render_html(stats, "mediashelf library", text)
     tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_text(page, encoding="utf-8")
+    tmp.write_text(report_page(stats), encoding="utf-8")
     os.replace(tmp, target)
-    print(f"wrote {target} ({stats['items']:,} items)", file=sys.stderr)
+    print(f"wrote {target} ({stats.items:,} items)", file=sys.stderr)
     return EXIT_OK
 
 
@@ -150,7 +120,7 @@ def cmd_fields(args: argparse.Namespace) -> int:
     rows = [(f.name, f.kind, f.help) for f in FIELDS.values()]
     has = [(f"has:{k}", "test", h) for k, (_, h) in HAS.items()]
     derived = [(k, "template", h) for k, h in DERIVED.items()]
-    album = [(k, kind, h) for k, (_, kind, h) in ALBUM_FIELDS.items() if k != "last_path"]
+    album = [(k, kind, h) for k, (kind, h) in ALBUM_FIELDS.items()]
     if args.json:
         import json
 

@@ -78,7 +78,8 @@ def find_dupes(
     db = catalog.db
     funcs = QueryFunctions(db)
     hasher = Hasher(catalog, jobs=options.jobs, progress=progress)
-    where, params = compiled.where, compiled.params
+    rendered = catalog.dialect.render(compiled)
+    where, params = rendered.where, rendered.params
     found: list[tuple[str, list[Entry]]] = []
     try:
         if options.mode == "exact":

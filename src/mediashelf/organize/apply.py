@@ -25,7 +25,7 @@ from mediashelf.errors import InjectedCrash, PlanError
 from mediashelf.organize import fileops, journal
 from mediashelf.organize.journal import Step
 from mediashelf.organize.plan import Plan
-from mediashelf.organize.sanitize import ensure_inside
+from mediashelf.template.destination import ensure_inside
 
 BATCH: Final = 256
 

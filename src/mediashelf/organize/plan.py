@@ -9,19 +9,19 @@ apply.py executes exactly it.
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
+from mediashelf.catalog import Catalog
 from mediashelf.config import OrganizeSettings
 from mediashelf.errors import ConfigError, PlanError
-from mediashelf.organize import template as tmpl
 from mediashelf.organize.fileops import same_bytes
-from mediashelf.organize.values import NEEDED, ORGANIZE_FIELDS, AlbumUnique, item_values
 from mediashelf.query import compile_query, parse
 from mediashelf.query.display import FIELD_SOURCES, TEMPLATE_FIELDS, columns_for
+from mediashelf.template import engine as tmpl
+from mediashelf.template.values import NEEDED, ORGANIZE_FIELDS, AlbumUnique, item_values
 
 Mode = Literal["move", "copy", "hardlink", "symlink", "reflink"]
 MODES: Final = ("move", "copy", "hardlink", "symlink", "reflink")
@@ -128,10 +128,11 @@ def _numbered(path: bytes, taken: set[bytes], n: int = 1) -> bytes:
 
 
 class _Planner:
-    def __init__(self, db: sqlite3.Connection, req: Request, settings: OrganizeSettings) -> None:
-        from mediashelf.organize import sanitize
+    def __init__(self, catalog: Catalog, req: Request, settings: OrganizeSettings) -> None:
+        from mediashelf.template import sanitize
 
-        self.db = db
+        self.catalog = catalog
+        self.db = catalog.db
         self.req = req
         self.dest = os.path.normpath(os.path.abspath(req.dest))
         self.replacements = (
@@ -150,7 +151,7 @@ class _Planner:
         self.templates = []
         for query_text, text in pairs:
             self.templates.append((query_text, tmpl.parse(text, ORGANIZE_FIELDS)))
-        self.aunique = AlbumUnique(db)
+        self.aunique = AlbumUnique(catalog)
         fields: set[str] = set()
         for _, t in self.templates:
             fields |= t.fields
@@ -172,7 +173,7 @@ class _Planner:
                 self._splits[id(t)] = (*parts, key_columns)
 
     def _clean(self, text: str) -> str:
-        from mediashelf.organize.sanitize import sanitize_value
+        from mediashelf.template.sanitize import sanitize_value
 
         done = self._cleaned.get(text)
         if done is None:
@@ -185,44 +186,44 @@ class _Planner:
         One statement: the user's query picks the items, a CASE over the templates'
         queries (first match wins) picks each one's template.
         """
-        from mediashelf.catalog.dialect import QueryFunctions
         from mediashelf.query.parse import parse_string
 
         user = compile_query(parse(list(self.req.query)), missing=False)
-        cases, params = [], []
-        for i, (query_text, _) in enumerate(self.templates):
-            c = compile_query(parse_string(query_text), missing=None)
-            cases.append(f"WHEN {c.where} THEN {i}")
-            params += c.params
-        columns = ", ".join(self.columns)
-        sql = (
-            f"SELECT {columns}, CASE {' '.join(cases)} END FROM items "
-            f"WHERE {user.where} ORDER BY path"
-        )
-        funcs = QueryFunctions(self.db)
-        try:
-            cur = self.db.execute(sql, [*params, *user.params])
+        with self.catalog.querying(user) as q:
+            cases, params = [], []
+            for i, (query_text, _) in enumerate(self.templates):
+                c = self.catalog.dialect.render(
+                    compile_query(parse_string(query_text), missing=None)
+                )
+                cases.append(f"WHEN {c.where} THEN {i}")
+                params += c.params
+            columns = ", ".join(self.columns)
+            sql = (
+                f"SELECT {columns}, CASE {' '.join(cases)} END FROM items "
+                f"WHERE {q.where} ORDER BY path"
+            )
+            cur = self.db.execute(sql, [*params, *q.params])
             return [(r[-1], dict(zip(self.columns, r, strict=False))) for r in cur]
-        except sqlite3.OperationalError as e:
-            funcs.check(e)
-            raise  # pragma: no cover - check always raises
 
     def destination(self, row: dict[str, Any], template: tmpl.Template) -> bytes:
-        from mediashelf.organize.sanitize import build_destination, sanitize_component
+        from mediashelf.template.destination import build_destination
+        from mediashelf.template.sanitize import sanitize_component
 
         values = item_values(row, self._clean)
-        funcs = {"aunique": self.aunique.function(row)}
+        funcs = {"aunique": self.aunique.function(row, self._clean)}
         split = self._splits.get(id(template))
         if split is None:
-            rendered = template.render(values, funcs)
+            rendered = template.render(values, funcs, clean=self._clean)
         else:
             # the folder part depends on album-level values only: rendered once per album
             folder_part, name_part, key_columns = split
             key = (id(template), *(row.get(c) for c in key_columns))
             folder_text = self._folder_texts.get(key)
             if folder_text is None:
-                folder_text = self._folder_texts[key] = folder_part.render(values, funcs)
-            rendered = folder_text + "/" + name_part.render(values, funcs)
+                folder_text = self._folder_texts[key] = folder_part.render(
+                    values, funcs, clean=self._clean
+                )
+            rendered = folder_text + "/" + name_part.render(values, funcs, clean=self._clean)
         ext = row["ext"] or ""
         # The folder part repeats for every track of an album: it is built (sanitised,
         # checked to be inside DEST) once, and only the file name is done per item.
@@ -487,7 +488,7 @@ _FIELD_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
 def _key_columns(part: tmpl.Template) -> tuple[str, ...] | None:
     """Every column the rendering of `part` depends on (a memo key for it), or None
     when that is not known in advance (%aunique with fields of its own)."""
-    from mediashelf.organize.values import AUNIQUE_INPUTS
+    from mediashelf.template.values import AUNIQUE_INPUTS
 
     if "aunique" in part.calls and "%aunique{}" not in part.source.replace(" [folder]", ""):
         return None
@@ -499,7 +500,7 @@ def _key_columns(part: tmpl.Template) -> tuple[str, ...] | None:
     return tuple(sorted(cols))
 
 
-def make_plan(db: sqlite3.Connection, req: Request, settings: OrganizeSettings) -> Plan:
+def make_plan(catalog: Catalog, req: Request, settings: OrganizeSettings) -> Plan:
     if req.mode not in MODES:
         raise ConfigError(f"--mode must be one of {', '.join(MODES)}")
     if req.preset is not None and req.preset not in PRESETS:
@@ -508,4 +509,4 @@ def make_plan(db: sqlite3.Connection, req: Request, settings: OrganizeSettings) 
         raise ConfigError(f"--on-conflict must be one of {', '.join(STRATEGIES)}")
     if not os.path.isabs(req.dest):
         raise PlanError("the destination must be an absolute path")
-    return _Planner(db, req, settings).build()
+    return _Planner(catalog, req, settings).build()

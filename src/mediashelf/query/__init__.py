@@ -1,10 +1,10 @@
-"""The query language: text → SQL over the catalog (see parse.py for the syntax)."""
+"""The query language: text → a query tree the catalog runs (see parse.py for the syntax)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mediashelf.catalog.dialect import Compiled
+from mediashelf.catalog.tree import Compiled
 from mediashelf.query.compile import compile_query
 from mediashelf.query.fields import FIELDS
 from mediashelf.query.parse import Query, Sort, parse

@@ -2,89 +2,70 @@
 
 An album is the tracks that share a MusicBrainz album id or, without one, the same
 album artist (the track artist when there is none, "Various Artists" for a
-compilation) and album title, compared without case.  Tracks with no album title
-are not part of any album.  Figures (tracks, duration, size ...) count the matching
-tracks: `--albums format:flac` lists the FLAC part of each album.
+compilation) and album title, compared without case (catalog/albums.py).  Tracks
+with no album title are not part of any album.  Figures (tracks, duration, size ...)
+count the matching tracks: `--albums format:flac` lists the FLAC part of each album.
 """
 
 from __future__ import annotations
 
 import os
-import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable
 from typing import IO, Any, Final
 
-from mediashelf.catalog.dialect import Compiled, QueryFunctions
+from mediashelf.catalog.tree import Column, SortKey
 from mediashelf.console import file_size, track_length
 from mediashelf.errors import QueryError
-from mediashelf.organize.template import Template
 from mediashelf.query.display import local_time
 from mediashelf.query.fields import suggest
 from mediashelf.query.parse import Sort
 
-#: a track's album artist: its own, "Various Artists" on a compilation, else its artist
-ALBUM_ARTIST_SQL: Final = (
-    "coalesce(nullif(albumartist, ''), CASE WHEN compilation = 1 THEN 'Various Artists' "
-    "ELSE nullif(artist, '') END)"
-)
-#: album field → (SQL aggregate, kind for sorting/showing, help)
-ALBUM_FIELDS: Final[dict[str, tuple[str, str, str]]] = {
-    "albumartist": (f"min({ALBUM_ARTIST_SQL})", "text", "album artist"),
-    "album": ("min(album)", "text", "album title"),
-    "year": ("min(year)", "int", "earliest release year of its tracks"),
-    "date": ("min(date)", "text", "earliest release date"),
-    "genre": ("min(genre)", "text", "genre (first in order)"),
-    "label": ("min(label)", "text", "record label"),
-    "catalognumber": ("min(catalognumber)", "text", "catalog number"),
-    "mb_albumid": ("min(mb_albumid)", "text", "MusicBrainz album id"),
-    "compilation": ("max(coalesce(compilation, 0))", "bool", "a compilation"),
-    "tracks": ("count(*)", "int", "matching tracks"),
-    "discs": ("max(coalesce(disctotal, disc, 1))", "int", "discs"),
-    "duration": ("sum(duration)", "duration", "total length"),
-    "size": ("sum(size)", "size", "total size"),
-    "bitrate": ("CAST(round(avg(bitrate)) AS INTEGER)", "int", "average kbit/s"),
-    "lossless": ("min(coalesce(lossless, 0))", "bool", "every track lossless"),
-    "format": ("group_concat(DISTINCT format)", "text", "formats of its tracks"),
-    "added": ("min(added_ns)", "instant", "when its first track was catalogued"),
-    "path": ("min(path)", "path", "folder of its first track"),
-    "last_path": ("max(path)", "path", "folder of its last track"),
+#: album field → (kind for sorting and showing, help)
+ALBUM_FIELDS: Final[dict[str, tuple[str, str]]] = {
+    "albumartist": ("text", "album artist"),
+    "album": ("text", "album title"),
+    "year": ("int", "earliest release year of its tracks"),
+    "date": ("text", "earliest release date"),
+    "genre": ("text", "genre (first in order)"),
+    "label": ("text", "record label"),
+    "catalognumber": ("text", "catalog number"),
+    "mb_albumid": ("text", "MusicBrainz album id"),
+    "compilation": ("bool", "a compilation"),
+    "tracks": ("int", "matching tracks"),
+    "discs": ("int", "discs"),
+    "duration": ("duration", "total length"),
+    "size": ("size", "total size"),
+    "bitrate": ("int", "average kbit/s"),
+    "lossless": ("bool", "every track lossless"),
+    "format": ("text", "formats of its tracks"),
+    "added": ("instant", "when its first track was catalogued"),
+    "path": ("path", "folder of its first track"),
 }
-_KEY: Final = f"coalesce(mb_albumid, lower({ALBUM_ARTIST_SQL}) || x'1f' || lower(album))"
+DEFAULT_ALBUM_FORMAT: Final = "$albumartist - $album"
+ALBUM_TEMPLATE_FIELDS: Final = frozenset((*ALBUM_FIELDS, "multidisc"))
+#: one album: ALBUM_FIELDS by name, `path` its folder
+Album = dict[str, Any]
 
 
-def _order(sort: list[Sort]) -> str:
+def album_order(sort: list[Sort]) -> tuple[SortKey, ...]:
+    """The sort keys of albums (default: album artist, then title); unknown values last."""
     keys = []
     for s in sort or [Sort("albumartist", False), Sort("album", False)]:
         if s.field not in ALBUM_FIELDS:
             raise QueryError(
                 f"albums cannot be sorted by {s.field!r}{suggest(s.field, list(ALBUM_FIELDS))}"
             )
-        kind = ALBUM_FIELDS[s.field][1]
-        collate = " COLLATE NOCASE" if kind == "text" else ""
-        keys.append(
-            f"a_{s.field} IS NULL, a_{s.field}{collate} {'DESC' if s.descending else 'ASC'}"
-        )
-    return ", ".join(keys)
+        nocase = ALBUM_FIELDS[s.field][0] == "text"
+        keys.append(SortKey(Column(s.field), s.descending, nocase=nocase))
+    return tuple(keys)
 
 
-def select_albums(
-    db: sqlite3.Connection, compiled: Compiled, sort: list[Sort]
-) -> Iterator[dict[str, Any]]:
-    funcs = QueryFunctions(db)
-    columns = ", ".join(f"{sql} AS a_{name}" for name, (sql, _, _) in ALBUM_FIELDS.items())
-    sql = (
-        f"SELECT {columns} FROM items WHERE {compiled.where} AND album IS NOT NULL "
-        f"AND album != '' GROUP BY {_KEY} ORDER BY {_order(sort)}"
-    )
-    db.row_factory = None
-    try:
-        for row in db.execute(sql, compiled.params):
-            album = dict(zip(ALBUM_FIELDS, row, strict=True))
-            first, last = album.pop("path"), album.pop("last_path")
-            album["path"] = _common_folder(first, last)
-            yield album
-    except sqlite3.OperationalError as e:
-        funcs.check(e)
+def album(row: dict[str, Any]) -> Album:
+    """An album from its catalog row: the folder of its tracks for their paths."""
+    out = dict(row)
+    first, last = out.pop("path"), out.pop("last_path")
+    out["path"] = _common_folder(first, last)
+    return out
 
 
 def _common_folder(first: bytes, last: bytes) -> bytes:
@@ -95,7 +76,7 @@ def _common_folder(first: bytes, last: bytes) -> bytes:
     return os.path.commonpath([a, b]) if a and b else a
 
 
-def album_json(album: dict[str, Any]) -> dict[str, Any]:
+def album_json(album: Album) -> dict[str, Any]:
     out = dict(album)
     out["path"] = os.fsdecode(album["path"])
     out["compilation"] = bool(album["compilation"])
@@ -106,7 +87,7 @@ def album_json(album: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def album_values(album: dict[str, Any]) -> Any:
+def album_values(album: Album) -> Callable[[str], str]:
     def value(name: str) -> str:
         if name == "multidisc":
             return "1" if (album.get("discs") or 1) > 1 else ""
@@ -130,13 +111,11 @@ def album_values(album: dict[str, Any]) -> Any:
     return value
 
 
-def write_album_lines(albums: Iterator[dict[str, Any]], out: IO[str], template: Template) -> int:
+def write_album_lines(
+    albums: Iterable[Album], out: IO[str], render: Callable[[Callable[[str], str]], str]
+) -> int:
     n = 0
-    for album in albums:
-        out.write(template.render(album_values(album)) + "\n")
+    for a in albums:
+        out.write(render(album_values(a)) + "\n")
         n += 1
     return n
-
-
-DEFAULT_ALBUM_FORMAT: Final = "$albumartist - $album"
-ALBUM_TEMPLATE_FIELDS: Final = frozenset((*ALBUM_FIELDS, "multidisc")) - {"last_path"}

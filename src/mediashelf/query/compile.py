@@ -1,11 +1,9 @@
-"""Parsed query → one SQL boolean expression over `items`, its parameters, an ORDER BY.
+"""Parsed query → a query tree (catalog/tree.py): which items, in which order.
 
-Every value is a bound parameter; field names come from the registry in fields.py,
-never from the query text, so nothing a user (or a tag) writes reaches the SQL text.
-Comparisons are written so that SQLite can use the catalog's indexes: equality and
-ranges on the column itself, path prefixes as a range over the unique path index.
-Only regular expressions call back into Python (the REGEXP function, with a time
-budget for the whole query).
+The tree says what is asked, never how an engine answers it: the catalog's dialect
+renders it (catalog/dialect.py).  Values stay values (bound parameters when
+rendered); field names come from the registry in fields.py, never from the query
+text, so nothing a user (or a tag) writes reaches the SQL text.
 """
 
 from __future__ import annotations
@@ -14,9 +12,8 @@ import os
 from collections.abc import Callable
 from typing import Any, Final
 
-from mediashelf.catalog.dialect import Compiled
+from mediashelf.catalog import tree as t
 from mediashelf.catalog.folding import fold
-from mediashelf.catalog.queries import prefix_range
 from mediashelf.errors import QueryError
 from mediashelf.query import values as v
 from mediashelf.query.fields import FIELDS, HAS, Field, lookup, suggest
@@ -24,10 +21,14 @@ from mediashelf.query.parse import Query, Sort, Term
 
 #: the fields a bare word searches
 BARE_FIELDS: Final = ("title", "artist", "album", "albumartist")
-
-
-def escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+#: the kinds of field whose values sort without regard to case
+_NOCASE: Final = frozenset(("text", "keyword", "list"))
+_SHAPES: Final[dict[str, t.Shape]] = {
+    "list": "list",
+    "text": "text",
+    "keyword": "text",
+    "datetext": "text",
+}
 
 
 def _bad(term: Term, message: str) -> QueryError:
@@ -41,253 +42,190 @@ def _looks_like_path(word: str, cwd: bytes) -> bool:
     return os.path.exists(os.path.join(cwd, raw))
 
 
+def _whole(term: Term) -> str:
+    """The term's value as written, a range's `..` included (text has no ranges)."""
+    return term.value if term.op != "range" else f"{term.value}..{term.high}"
+
+
+def _empty(f: Field) -> t.Node:
+    if f.kind == "path":
+        return t.Nothing()
+    return t.Empty(f.expr, _SHAPES.get(f.kind, "value"))
+
+
 class _Compiler:
     def __init__(self, cwd: bytes) -> None:
         self.cwd = cwd
-        self.params: list[Any] = []
         self.uses_regex = False
         self.named: list[str] = []
 
-    def p(self, value: Any) -> str:
-        self.params.append(value)
-        return "?"
-
     # -- one term -----------------------------------------------------------------------
 
-    def term(self, t: Term) -> str:
-        sql = self._positive(t)
-        return f"NOT coalesce(({sql}), 0)" if t.negate else sql
+    def term(self, term: Term) -> t.Node:
+        node = self._positive(term)
+        return t.Not(node) if term.negate else node
 
-    def _positive(self, t: Term) -> str:
-        if t.field is None:
-            if _looks_like_path(t.value, self.cwd):  # beets: a bare path is a path query
-                return self.path(Term("path", "contains", t.value), FIELDS["path"])
-            return self._bare(t.value)
-        if t.op == "has":
-            return self._has(t)
-        f = lookup(t.field)
+    def _positive(self, term: Term) -> t.Node:
+        if term.field is None:
+            if _looks_like_path(term.value, self.cwd):  # beets: a bare path is a path query
+                return self.path(t.Column("path"), "contains", term.value)
+            return t.Search(BARE_FIELDS, fold(term.value))
+        if term.op == "has":
+            return self._has(term)
+        f = lookup(term.field)
         self.named.append(f.name)
-        if t.op == "regex":
-            return self._regex(t, f)
-        if t.op == "empty":
-            return self._empty(f)
+        if term.op == "regex":
+            return self._regex(term, f)
+        if term.op == "empty":
+            return _empty(f)
         handler = _HANDLERS[f.kind]
         try:
-            return handler(self, t, f)
+            return handler(self, term, f)
         except v.BadValue as e:
-            raise _bad(t, str(e)) from None
+            raise _bad(term, str(e)) from None
 
-    def _folded(self, needle: str, test: str) -> str:
-        """Ids of items whose non-ASCII text fields, folded, pass `test` (SQL on `folded`).
-
-        A scan of the small covering index of folded items; `folded LIKE` on the
-        whole JSON text first, so the JSON is parsed only for candidates.
-        """
-        pattern = self.p("%" + escape_like(needle) + "%")
-        prefilter = ""
-        if '"' not in needle and "\\" not in needle:  # JSON escapes these two
-            prefilter = f"folded LIKE {pattern} ESCAPE '\\' AND "
-            pattern = self.p(self.params[-1])
-        return f"SELECT id FROM items WHERE folded IS NOT NULL AND {prefilter}" + test.replace(
-            "{pattern}", pattern
-        )
-
-    def _substring(self, columns: tuple[str, ...], needle: str, folded_test: str | None) -> str:
-        """Items where any of `columns` contains `needle` (folded), as `id IN (...)`.
-
-        Each column is searched in its own subquery, which SQLite answers from the
-        column's index alone (a covering index scan, a fraction of the table's size);
-        the outer query then fetches only the matching rows.
-        """
-        pattern = "%" + escape_like(needle) + "%"
-        parts = [
-            f"SELECT id FROM items WHERE {c} LIKE {self.p(pattern)} ESCAPE '\\'" for c in columns
-        ]
-        if folded_test is not None:
-            parts.append(self._folded(needle, folded_test))
-        return "id IN (" + " UNION ALL ".join(parts) + ")"
-
-    def _bare(self, word: str) -> str:
-        keys = ", ".join(f"'{c}'" for c in BARE_FIELDS)
-        return self._substring(
-            BARE_FIELDS,
-            fold(word),
-            f"EXISTS (SELECT 1 FROM json_each(folded) WHERE key IN ({keys}) "
-            "AND value LIKE {pattern} ESCAPE '\\')",
-        )
-
-    def _has(self, t: Term) -> str:
-        if t.value in HAS:
-            return HAS[t.value][0]
-        f = FIELDS.get(t.value)
+    def _has(self, term: Term) -> t.Node:
+        if term.value in HAS:
+            return HAS[term.value][0]
+        f = FIELDS.get(term.value)
         if f is None:
-            raise QueryError(f"unknown has:{t.value}{suggest(t.value, [*HAS, *FIELDS])}")
-        return f"NOT ({self._empty(f)})"
+            raise QueryError(f"unknown has:{term.value}{suggest(term.value, [*HAS, *FIELDS])}")
+        if f.kind == "path":
+            return t.Not(t.Nothing())
+        return t.NotEmpty(f.expr, _SHAPES.get(f.kind, "value"))
 
-    def _regex(self, t: Term, f: Field) -> str:
+    def _regex(self, term: Term, f: Field) -> t.Node:
         import regex
 
         try:
-            regex.compile(t.value)
+            regex.compile(term.value)
         except regex.error as e:
-            raise _bad(t, f"not a valid regular expression ({e})") from None
+            raise _bad(term, f"not a valid regular expression ({e})") from None
         self.uses_regex = True
-        return f"{f.sql} REGEXP {self.p(t.value)}"
-
-    def _empty(self, f: Field) -> str:
-        if f.kind == "path":
-            return "0"
-        if f.kind == "list":
-            return f"({f.sql} IS NULL OR {f.sql} = '[]')"
-        if f.kind in ("text", "keyword", "datetext"):
-            return f"({f.sql} IS NULL OR {f.sql} = '')"
-        return f"{f.sql} IS NULL"
+        return t.Regex(f.expr, term.value)
 
     # -- by field kind ------------------------------------------------------------------
 
-    def text(self, t: Term, f: Field) -> str:
-        value = t.value if t.op != "range" else f"{t.value}..{t.high}"
-        if t.op == "exact":
-            return f"{f.sql} = {self.p(value)}"
-        needle = fold(value)
-        if f.folded:
-            test = f"json_extract(folded, '$.{f.name}') LIKE {{pattern}} ESCAPE '\\'"
-            return self._substring((f.sql,), needle, test)
-        return f"{f.sql} LIKE {self.p('%' + escape_like(needle) + '%')} ESCAPE '\\'"
+    def text(self, term: Term, f: Field) -> t.Node:
+        value = _whole(term)
+        if term.op == "exact":
+            return t.Equals(f.expr, value)
+        if f.folded and isinstance(f.expr, t.Column):
+            return t.Search((f.expr.name,), fold(value))
+        return t.Contains(f.expr, fold(value))
 
-    def keyword(self, t: Term, f: Field) -> str:
-        value = t.value if t.op != "range" else f"{t.value}..{t.high}"
-        return f"{f.sql} = {self.p(value.strip().lower())}"
-
-    def _interval(self, f: Field, low: Any, high: Any, *, high_inclusive: bool) -> str:
-        parts = []
-        if low is not None:
-            parts.append(f"{f.sql} >= {self.p(low)}")
-        if high is not None:
-            parts.append(f"{f.sql} {'<=' if high_inclusive else '<'} {self.p(high)}")
-        return "(" + " AND ".join(parts) + ")" if parts else f"{f.sql} IS NOT NULL"
+    def keyword(self, term: Term, f: Field) -> t.Node:
+        return t.Equals(f.expr, _whole(term).strip().lower())
 
     def _numeric(
         self,
-        t: Term,
+        term: Term,
         f: Field,
         single: Callable[[str], tuple[Any, Any]],
         bound: Callable[[str], Any],
-    ) -> str:
-        if t.op == "range":
-            low = bound(t.value) if t.value else None
-            high = bound(t.high) if t.high else None
-            return self._interval(f, low, high, high_inclusive=True)
-        if t.op == "exact":
-            return f"{f.sql} = {self.p(bound(t.value))}"
-        lo, hi = single(t.value)
+    ) -> t.Node:
+        if term.op == "range":
+            low = bound(term.value) if term.value else None
+            high = bound(term.high) if term.high else None
+            return t.Range(f.expr, low, high, high_inclusive=True)
+        if term.op == "exact":
+            return t.Equals(f.expr, bound(term.value))
+        lo, hi = single(term.value)
         if lo == hi - 1 and isinstance(lo, int):
-            return f"{f.sql} = {self.p(lo)}"
-        return self._interval(f, lo, hi, high_inclusive=False)
+            return t.Equals(f.expr, lo)
+        return t.Range(f.expr, lo, hi)
 
-    def integer(self, t: Term, f: Field) -> str:
+    def integer(self, term: Term, f: Field) -> t.Node:
         def single(s: str) -> tuple[Any, Any]:
             i = v.number(s, integer=True)
             return i.low, i.high
 
-        return self._numeric(t, f, single, lambda s: v.number_bound(s, integer=True))
+        return self._numeric(term, f, single, lambda s: v.number_bound(s, integer=True))
 
-    def real(self, t: Term, f: Field) -> str:
+    def real(self, term: Term, f: Field) -> t.Node:
         def single(s: str) -> tuple[Any, Any]:
             i = v.number(s, integer=False)
             return i.low, i.high
 
-        return self._numeric(t, f, single, lambda s: v.number_bound(s, integer=False))
+        return self._numeric(term, f, single, lambda s: v.number_bound(s, integer=False))
 
-    def _unit(self, t: Term, f: Field, parse: Callable[[str], tuple[Any, Any]]) -> str:
+    def _unit(self, term: Term, f: Field, parse: Callable[[str], tuple[Any, Any]]) -> t.Node:
         def single(s: str) -> tuple[Any, Any]:
             value, step = parse(s)
             return value, value + step
 
-        return self._numeric(t, f, single, lambda s: parse(s)[0])
+        return self._numeric(term, f, single, lambda s: parse(s)[0])
 
-    def size(self, t: Term, f: Field) -> str:
-        return self._unit(t, f, v.size)
+    def size(self, term: Term, f: Field) -> t.Node:
+        return self._unit(term, f, v.size)
 
-    def duration(self, t: Term, f: Field) -> str:
-        return self._unit(t, f, v.duration)
+    def duration(self, term: Term, f: Field) -> t.Node:
+        return self._unit(term, f, v.duration)
 
-    def bitrate(self, t: Term, f: Field) -> str:
-        return self._unit(t, f, v.bitrate)
+    def bitrate(self, term: Term, f: Field) -> t.Node:
+        return self._unit(term, f, v.bitrate)
 
-    def _dates(self, t: Term) -> tuple[v.DateSpan | None, v.DateSpan | None]:
-        if t.op == "range":
+    def _dates(self, term: Term) -> tuple[v.DateSpan | None, v.DateSpan | None]:
+        if term.op == "range":
             return (
-                v.date_span(t.value) if t.value else None,
-                v.date_span(t.high) if t.high else None,
+                v.date_span(term.value) if term.value else None,
+                v.date_span(term.high) if term.high else None,
             )
-        span = v.date_span(t.value)
+        span = v.date_span(term.value)
         return span, span
 
-    def instant(self, t: Term, f: Field) -> str:
-        low, high = self._dates(t)
-        return self._interval(
-            f,
-            v.to_ns(low.start) if low else None,
-            v.to_ns(high.end) if high else None,
-            high_inclusive=False,
+    def instant(self, term: Term, f: Field) -> t.Node:
+        low, high = self._dates(term)
+        return t.Range(
+            f.expr, v.to_ns(low.start) if low else None, v.to_ns(high.end) if high else None
         )
 
-    def datetext(self, t: Term, f: Field) -> str:
-        if t.op == "exact":
-            return f"{f.sql} = {self.p(t.value)}"
-        low, high = self._dates(t)
-        return self._interval(
-            f,
+    def datetext(self, term: Term, f: Field) -> t.Node:
+        if term.op == "exact":
+            return t.Equals(f.expr, term.value)
+        low, high = self._dates(term)
+        return t.Range(
+            f.expr,
             v.to_text(low.start, low.precision) if low else None,
             v.to_text(high.end, high.precision) if high else None,
-            high_inclusive=False,
         )
 
-    def boolean(self, t: Term, f: Field) -> str:
-        if t.op == "range":
+    def boolean(self, term: Term, f: Field) -> t.Node:
+        if term.op == "range":
             raise v.BadValue("true or false has no range")
-        if v.boolean(t.value):
-            return f"{f.sql} = 1"  # (missing = 1 has a partial index)
-        return f"coalesce({f.sql}, 0) = 0"
+        return t.Truth(f.expr, v.boolean(term.value))
 
-    def listing(self, t: Term, f: Field) -> str:
-        value = t.value if t.op != "range" else f"{t.value}..{t.high}"
-        if t.op == "exact":
-            return f"EXISTS (SELECT 1 FROM json_each({f.sql}) WHERE value = {self.p(value)})"
-        return f"{f.sql} LIKE {self.p('%' + escape_like(value) + '%')} ESCAPE '\\'"
+    def listing(self, term: Term, f: Field) -> t.Node:
+        value = _whole(term)
+        if term.op == "exact":
+            return t.ListHas(f.expr, value)
+        return t.Contains(f.expr, value)
 
-    def path(self, t: Term, f: Field) -> str:
-        value = t.value if t.op != "range" else f"{t.value}..{t.high}"
+    def path_term(self, term: Term, f: Field) -> t.Node:
+        return self.path(f.expr, term.op, _whole(term))
+
+    def path(self, expr: t.Expr, op: str, value: str) -> t.Node:
         raw = os.path.expanduser(os.fsencode(value))
         full = os.path.normpath(os.path.join(self.cwd, raw))
-        if t.op == "exact":
-            return f"path = {self.p(full)}"
-        exact, low, high = prefix_range(full)
-        return f"(path = {self.p(exact)} OR (path >= {self.p(low)} AND path < {self.p(high)}))"
+        return t.Equals(expr, full) if op == "exact" else t.Under(full)
 
     # -- sorting ------------------------------------------------------------------------
 
-    def order(self, sort: list[Sort], filtered: bool) -> str:
-        """ORDER BY keys.  For a filtered query they are written `+col`, which keeps
-        SQLite from walking an index in sort order and looking up every row to test
-        the filter; it filters first (with the filter's index) and sorts the matches."""
-        plus = "+" if filtered else ""
+    def order(self, sort: list[Sort]) -> tuple[t.SortKey, ...]:
+        """The sort keys, unknown values last, then by path."""
         keys = []
         for s in sort:
             f = lookup(s.field)
-            direction = "DESC" if s.descending else "ASC"
             if f.kind == "path":
-                keys.append(f"{plus}path {direction}")
-                continue
-            collate = " COLLATE NOCASE" if f.kind in ("text", "keyword", "list") else ""
-            keys.append(f"{f.sql} IS NULL, {plus}{f.sql}{collate} {direction}")
+                keys.append(t.SortKey(f.expr, s.descending, nulls_last=False))
+            else:
+                keys.append(t.SortKey(f.expr, s.descending, nocase=f.kind in _NOCASE))
         if not any(s.field == "path" for s in sort):
-            keys.append(f"{plus}path ASC")
-        return ", ".join(keys)
+            keys.append(t.SortKey(t.Column("path"), nulls_last=False))
+        return tuple(keys)
 
 
-_HANDLERS: Final[dict[str, Callable[[_Compiler, Term, Field], str]]] = {
+_HANDLERS: Final[dict[str, Callable[[_Compiler, Term, Field], t.Node]]] = {
     "text": _Compiler.text,
     "keyword": _Compiler.keyword,
     "int": _Compiler.integer,
@@ -299,7 +237,7 @@ _HANDLERS: Final[dict[str, Callable[[_Compiler, Term, Field], str]]] = {
     "datetext": _Compiler.datetext,
     "bool": _Compiler.boolean,
     "list": _Compiler.listing,
-    "path": _Compiler.path,
+    "path": _Compiler.path_term,
 }
 
 
@@ -309,27 +247,19 @@ def compile_query(
     cwd: bytes | None = None,
     missing: bool | None = False,
     default_sort: list[Sort] | None = None,
-) -> Compiled:
-    """SQL for a parsed query.
+) -> t.Compiled:
+    """The tree of a parsed query: an OR of groups, each an AND of terms.
 
     `missing`: False lists present files only, True only files the last scan missed,
     None both; a query that names the `missing` field decides for itself.
     """
     c = _Compiler(cwd if cwd is not None else os.getcwdb())
-    groups = []
-    for group in query.groups:
-        if group:
-            groups.append("(" + " AND ".join(c.term(t) for t in group) + ")")
-        else:
-            groups.append("1")
-    where = groups[0] if len(groups) == 1 else "(" + " OR ".join(groups) + ")"
-    if missing is not None and "missing" not in c.named:
-        # Missing items are few and have a partial index.  Excluding them by id keeps
-        # the rest of the query free to use a covering index (artist:X scans only
-        # items_artist), where `missing = 0` would force a scan of the whole table.
-        if missing:
-            where = f"missing = 1 AND {where}"
-        else:
-            where = f"id NOT IN (SELECT id FROM items WHERE missing = 1) AND {where}"
-    order = c.order(query.sort or default_sort or [], filtered=bool(query.terms))
-    return Compiled(where, c.params, order, c.uses_regex, c.named)
+    groups = tuple(t.And(tuple(c.term(term) for term in group)) for group in query.groups)
+    sort = c.order(query.sort or default_sort or [])
+    return t.Compiled(
+        filter=t.Or(groups),
+        sort=sort,
+        missing=None if "missing" in c.named else missing,
+        uses_regex=c.uses_regex,
+        fields=tuple(c.named),
+    )

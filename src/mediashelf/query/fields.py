@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from mediashelf.catalog import tree as t
 from mediashelf.errors import QueryError
 from mediashelf.model import MEDIA_FIELDS
 
@@ -47,7 +48,7 @@ FieldKind = Literal[
 class Field:
     name: str
     kind: FieldKind
-    sql: str  # the column or SQL expression over `items`
+    expr: t.Expr  # the column, or what the catalog computes it from
     help: str
     #: has a folded copy in `items.folded` (non-ASCII values), see catalog/folding.py
     folded: bool = False
@@ -126,27 +127,27 @@ def _media_field(name: str, ftype: str) -> Field:
         kind = ftype  # type: ignore[assignment]
     else:  # pragma: no cover - a new FieldType must be mapped here
         raise AssertionError(ftype)
-    return Field(name, kind, name, _HELP.get(name, name.replace("_", " ")), folded=ftype == "text")
+    help_text = _HELP.get(name, name.replace("_", " "))
+    return Field(name, kind, t.Column(name), help_text, folded=ftype == "text")
 
 
 def _build() -> dict[str, Field]:
+    def column(name: str, kind: FieldKind, help_text: str, column: str | None = None) -> Field:
+        return Field(name, kind, t.Column(column or name), help_text)
+
     fields = {
-        "path": Field(
-            "path", "path", "path", "the file's path (`path:DIR` = everything under DIR)"
-        ),
-        "filename": Field(
-            "filename", "text", "filename(path)", "the file's name (without its folder)"
-        ),
-        "id": Field("id", "int", "id", "catalog id"),
-        "kind": Field("kind", "keyword", "kind", "audio, image, video or other"),
-        "format": Field("format", "keyword", "format", "file format (mp3, flac, jpeg, mp4 ...)"),
-        "ext": Field("ext", "keyword", "ext", "file extension, lower case"),
-        "size": Field("size", "size", "size", "file size (`size:10M..`)"),
-        "added": Field("added", "instant", "added_ns", "when the catalog first saw the file"),
-        "mtime": Field("mtime", "instant", "mtime_ns", "the file's modification time"),
-        "missing": Field("missing", "bool", "missing", "not found by the last scan"),
-        "failed": Field("failed", "bool", "(error IS NOT NULL)", "metadata could not be read"),
-        "error": Field("error", "text", "error", "why metadata could not be read"),
+        "path": column("path", "path", "the file's path (`path:DIR` = everything under DIR)"),
+        "filename": Field("filename", "text", t.FileName(), "the file's name (without its folder)"),
+        "id": column("id", "int", "catalog id"),
+        "kind": column("kind", "keyword", "audio, image, video or other"),
+        "format": column("format", "keyword", "file format (mp3, flac, jpeg, mp4 ...)"),
+        "ext": column("ext", "keyword", "file extension, lower case"),
+        "size": column("size", "size", "file size (`size:10M..`)"),
+        "added": column("added", "instant", "when the catalog first saw the file", "added_ns"),
+        "mtime": column("mtime", "instant", "the file's modification time", "mtime_ns"),
+        "missing": column("missing", "bool", "not found by the last scan"),
+        "failed": Field("failed", "bool", t.IsSet("error"), "metadata could not be read"),
+        "error": column("error", "text", "why metadata could not be read"),
     }
     for name, ftype in MEDIA_FIELDS:
         fields[name] = _media_field(name, ftype)
@@ -156,13 +157,13 @@ def _build() -> dict[str, Field]:
 FIELDS: Final[dict[str, Field]] = _build()
 
 #: `has:NAME` tests; any field name works too (`has:albumartist`: not empty)
-HAS: Final[dict[str, tuple[str, str]]] = {
-    "cover": ("coalesce(cover_count, 0) > 0", "has embedded cover art"),
-    "lyrics": ("coalesce(has_lyrics, 0) = 1", "has embedded lyrics"),
-    "mbid": ("mb_trackid IS NOT NULL AND mb_trackid != ''", "has a MusicBrainz track id"),
-    "gps": ("gps_lat IS NOT NULL", "has a GPS position"),
-    "ai": ("ai_tool IS NOT NULL", "is an AI-generated image with known metadata"),
-    "error": ("error IS NOT NULL", "metadata could not be read"),
+HAS: Final[dict[str, tuple[t.Node, str]]] = {
+    "cover": (t.Range(t.Column("cover_count"), 1, None), "has embedded cover art"),
+    "lyrics": (t.Truth(t.Column("has_lyrics"), True), "has embedded lyrics"),
+    "mbid": (t.NotEmpty(t.Column("mb_trackid"), "text"), "has a MusicBrainz track id"),
+    "gps": (t.NotNull(t.Column("gps_lat")), "has a GPS position"),
+    "ai": (t.NotNull(t.Column("ai_tool")), "is an AI-generated image with known metadata"),
+    "error": (t.NotNull(t.Column("error")), "metadata could not be read"),
 }
 
 

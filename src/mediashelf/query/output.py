@@ -1,23 +1,21 @@
-"""`shelf find` output: template lines, JSON lines, CSV, paths, M3U playlists, counts.
+"""`shelf find` output: template lines, JSON lines, CSV, paths, M3U playlists.
 
-Rows stream from SQLite straight to the output; nothing is held in memory but the
-row being written.
+Rows stream from the catalog (catalog/find.py) straight to the output; nothing is
+held in memory but the row being written.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import IO, Any, Final
 
-from mediashelf.catalog.dialect import Compiled, QueryFunctions
+from mediashelf.catalog.find import Row
 from mediashelf.catalog.queries import iso_utc
 from mediashelf.console import dumps
 from mediashelf.model import AUDIO_FIELD_NAMES, BOOL_FIELDS, LIST_FIELDS, VISUAL_FIELDS
-from mediashelf.organize.template import Template
-from mediashelf.query.display import row_values, show
+from mediashelf.query.display import row_values
 
 #: every JSON object starts with these
 COMMON_FIELDS: Final = ("id", "path", "kind", "format", "ext", "size", "mtime_ns", "added")
@@ -44,57 +42,6 @@ _LISTS: Final = frozenset(LIST_FIELDS)
 _BOOLS: Final = frozenset(BOOL_FIELDS)
 
 DEFAULT_ITEM_FORMAT: Final = "%if{$title$artist,$artist - $album - $title,$path}"
-
-
-#: one catalog row by column name
-Row = dict[str, Any]
-
-
-_FETCH_BATCH: Final = 500
-
-
-def select(
-    db: sqlite3.Connection,
-    compiled: Compiled,
-    *,
-    limit: int | None = None,
-    columns: Sequence[str] | None = None,
-) -> Iterator[Row]:
-    """The matching rows as dicts, in the query's order; regex errors come out as QueryError.
-
-    Two steps: the ids in order (the sort handles only ids and sort keys, never
-    whole rows, so memory stays small), then the rows by id in batches.
-    """
-    funcs = QueryFunctions(db)
-    # only the columns asked for: the ones after `extra` may sit in overflow pages
-    wanted = "id, " + ", ".join(c for c in columns if c != "id") if columns else "*"
-    sql = f"SELECT id FROM items WHERE {compiled.where} ORDER BY {compiled.order}"
-    if limit is not None:
-        sql += f" LIMIT {max(0, int(limit))}"
-    try:
-        ids = db.execute(sql, compiled.params)
-        while batch := [r[0] for r in ids.fetchmany(_FETCH_BATCH)]:
-            cur = db.execute(
-                f"SELECT {wanted} FROM items WHERE id IN ({','.join('?' * len(batch))})", batch
-            )
-            names = [d[0] for d in cur.description]
-            by_id = {values[0]: values for values in cur}
-            for rid in batch:
-                values = by_id.get(rid)
-                if values is not None:
-                    yield dict(zip(names, values, strict=True))
-    except sqlite3.OperationalError as e:
-        funcs.check(e)
-
-
-def count(db: sqlite3.Connection, compiled: Compiled) -> int:
-    funcs = QueryFunctions(db)
-    try:
-        row = db.execute(f"SELECT count(*) FROM items WHERE {compiled.where}", compiled.params)
-        return int(row.fetchone()[0])
-    except sqlite3.OperationalError as e:
-        funcs.check(e)
-        raise  # pragma: no cover - check always raises
 
 
 def _json_value(name: str, value: Any) -> Any:
@@ -134,15 +81,18 @@ def item_object(row: Row, fields: Sequence[str] | None = None) -> dict[str, Any]
     return obj
 
 
-def write_lines(rows: Iterator[Row], out: IO[str], template: Template) -> int:
+def write_lines(
+    rows: Iterable[Row], out: IO[str], render: Callable[[Callable[[str], str]], str]
+) -> int:
+    """One line per row: `render` (a template's) over the row's values."""
     n = 0
     for row in rows:
-        out.write(template.render(row_values(row)) + "\n")
+        out.write(render(row_values(row)) + "\n")
         n += 1
     return n
 
 
-def write_json(rows: Iterator[Row], out: IO[str], fields: Sequence[str] | None) -> int:
+def write_json(rows: Iterable[Row], out: IO[str], fields: Sequence[str] | None) -> int:
     n = 0
     for row in rows:
         out.write(dumps(item_object(row, fields)) + "\n")
@@ -153,7 +103,7 @@ def write_json(rows: Iterator[Row], out: IO[str], fields: Sequence[str] | None) 
 CSV_FIELDS: Final = (*COMMON_FIELDS, *AUDIO_FIELD_NAMES, *_VISUAL_NAMES)
 
 
-def write_csv(rows: Iterator[Row], out: IO[str], fields: Sequence[str] | None) -> int:
+def write_csv(rows: Iterable[Row], out: IO[str], fields: Sequence[str] | None) -> int:
     """A header, then one row per item; cells as `show` writes them, lists joined by '; '."""
     import csv
 
@@ -175,7 +125,7 @@ def write_csv(rows: Iterator[Row], out: IO[str], fields: Sequence[str] | None) -
     return n
 
 
-def write_paths(rows: Iterator[Row], out: IO[str], sep: str) -> int:
+def write_paths(rows: Iterable[Row], out: IO[str], sep: str) -> int:
     n = 0
     for row in rows:
         out.write(os.fsdecode(row["path"]) + sep)
@@ -183,7 +133,7 @@ def write_paths(rows: Iterator[Row], out: IO[str], sep: str) -> int:
     return n
 
 
-def write_m3u(rows: Iterator[Row], out: IO[str]) -> int:
+def write_m3u(rows: Iterable[Row], out: IO[str]) -> int:
     """Extended M3U: `#EXTINF:seconds,Artist - Title` before each absolute path."""
     out.write("#EXTM3U\n")
     n = 0
@@ -199,6 +149,3 @@ def write_m3u(rows: Iterator[Row], out: IO[str]) -> int:
         out.write(f"#EXTINF:{seconds},{label}\n{os.fsdecode(row['path'])}\n")
         n += 1
     return n
-
-
-__all__ = ["count", "item_object", "select", "show", "write_csv", "write_json", "write_lines"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mediashelf.organize.template import TemplateError, parse
+from mediashelf.template import TemplateError, parse
 
 VALUES = {
     "title": "Hello World",

@@ -1,9 +1,9 @@
 """Library statistics: what `shelf stats` prints and what `shelf report --html` draws.
 
 `compute_stats` reads the catalog in three passes over the items of the filter (a
-GROUP BY over small keys, a GROUP BY over names, one plain aggregate), which measured
-faster than one query per breakdown; everything else is folded in Python from those
-few thousand rows.  Only present items (`missing = 0`) count.
+GROUP BY over small keys, a GROUP BY over names, one plain aggregate: catalog/stats.py),
+which measured faster than one query per breakdown; everything else is folded here
+from those few thousand rows.  Only present items (`missing = 0`) count.
 
 The returned dict is JSON-serializable (`shelf stats --json` prints it as is):
 
@@ -47,153 +47,136 @@ present when its column is set (the reader never stores empty text).
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
-from mediashelf.catalog.queries import current_failures, iso_utc
-
-#: bit rate bands of audio items (kbit/s), lower bound included, then the two others
-BITRATE_BANDS: Final[tuple[tuple[str, int, int], ...]] = (
-    ("<128", 0, 128),
-    ("128-191", 128, 192),
-    ("192-255", 192, 256),
-    ("256-319", 256, 320),
-    (">=320", 320, -1),  # no upper bound
-)
-LOSSLESS_BAND: Final = "lossless"
-UNKNOWN_BAND: Final = "unknown"
-BAND_NAMES: Final[tuple[str, ...]] = (
-    *(name for name, _, _ in BITRATE_BANDS),
+from mediashelf.catalog import Catalog
+from mediashelf.catalog.queries import iso_utc
+from mediashelf.catalog.stats import (
+    BAND_NAMES,
     LOSSLESS_BAND,
-    UNKNOWN_BAND,
+    SCAN_COLUMNS,
+    TAG_FIELDS,
+    StatsRows,
+    stats_rows,
 )
-#: the tags whose completeness is reported, with the column telling whether one is there
-TAG_FIELDS: Final[tuple[tuple[str, str], ...]] = (
-    ("title", "title"),
-    ("artist", "artist"),
-    ("albumartist", "albumartist"),
-    ("album", "album"),
-    ("year", "year"),
-    ("genre", "genre"),
-    ("cover", "cover_count"),
-    ("mb_recordingid", "mb_recordingid"),
-    ("mb_albumid", "mb_albumid"),
-)
+from mediashelf.catalog.tree import Compiled
+
 TOP_N: Final = 10
 _LOSSLESS_INDEX: Final = BAND_NAMES.index(LOSSLESS_BAND)
-_UNKNOWN_INDEX: Final = BAND_NAMES.index(UNKNOWN_BAND)
-_DAY_NS: Final = 86_400 * 10**9
 _EPOCH_ORDINAL: Final = dt.date(1970, 1, 1).toordinal()
-
-# The band as a small integer in SQL (an index into BAND_NAMES), so the GROUP BY sorts
-# narrow keys; keys are ordered most varied first, which ends comparisons sooner.
-_BAND_SQL = (
-    f"CASE WHEN lossless = 1 THEN {_LOSSLESS_INDEX} WHEN bitrate IS NULL THEN {_UNKNOWN_INDEX} "
-    + " ".join(
-        f"WHEN bitrate < {high} THEN {i}" for i, (_, _, high) in enumerate(BITRATE_BANDS[:-1])
-    )
-    + f" ELSE {len(BITRATE_BANDS) - 1} END"
-)
-_SHAPE_SQL = f"""
-SELECT added_ns / {_DAY_NS}, year, samplerate, {_BAND_SQL}, codec,
-       coalesce(format, nullif(ext, '')), kind, count(*), sum(size), total(duration)
-FROM items WHERE missing = 0 AND ({{where}})
-GROUP BY 1, 2, 3, 4, 5, 6, 7
-"""
-_NAMES_SQL = """
-SELECT album, artist, albumartist, genre, count(*), total(duration)
-FROM items WHERE missing = 0 AND kind = 'audio' AND ({where})
-GROUP BY 1, 2, 3, 4
-"""
-_TAGS_SQL = (
-    "SELECT count(*), "
-    + ", ".join(f"count({column})" for _, column in TAG_FIELDS)
-    + " FROM items WHERE missing = 0 AND kind = 'audio' AND ({where})"
-)
-_SCAN_COLUMNS: Final = (
-    "id", "status", "started_ns", "finished_ns", "total_s", "files",
-    "added", "changed", "unchanged", "missing", "moved", "failed",
-)  # fmt: skip
+#: one breakdown's sums: items, bytes, seconds
+Sums = list[float]
 
 
-def compute_stats(
-    db: sqlite3.Connection, where: str = "1", params: Sequence[object] = ()
-) -> dict[str, Any]:
-    """Statistics of the present items for which the SQL expression `where` holds."""
-    params = tuple(params)
-    kinds: dict[str, list[float]] = defaultdict(lambda: [0, 0, 0.0])
-    formats: dict[tuple[str | None, str], list[float]] = defaultdict(lambda: [0, 0, 0.0])
-    codecs: dict[str | None, list[float]] = defaultdict(lambda: [0, 0, 0.0])
-    bands = [[0, 0, 0.0] for _ in BAND_NAMES]
-    rates: dict[int | None, int] = defaultdict(int)
-    years: dict[int | None, int] = defaultdict(int)
-    days: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    lossless = [0, 0, 0.0]
-    for day, year, rate, band, codec, fmt, kind, n, size, secs in db.execute(
-        _SHAPE_SQL.format(where=where), params
-    ):
-        size = size or 0
-        _add(kinds[kind], n, size, secs)
-        _add(formats[fmt, kind], n, size, secs)
-        d = days[day]
-        d[0] += n
-        d[1] += size
-        if kind != "audio":
-            continue
-        _add(codecs[codec], n, size, secs)
-        _add(bands[band], n, size, secs)
-        rates[rate] += n
-        years[year] += n
-        if band == _LOSSLESS_INDEX:
-            _add(lossless, n, size, secs)
+def compute_stats(catalog: Catalog, compiled: Compiled | None = None) -> dict[str, Any]:
+    """Statistics of the present items that `compiled` keeps (all of them without one)."""
+    return figures(stats_rows(catalog, compiled or Compiled()))
 
+
+def figures(rows: StatsRows) -> dict[str, Any]:
+    """The statistics (see the module's docstring) folded from the catalog's rows."""
+    shape = _Shape()
+    for row in rows.shapes:
+        shape.add(*row)
+    kinds = shape.kinds
     total_items = sum(int(v[0]) for v in kinds.values())
     audio_items = int(kinds["audio"][0]) if "audio" in kinds else 0
-    tag_row = db.execute(_TAGS_SQL.format(where=where), params).fetchone()
-    names = _names(db.execute(_NAMES_SQL.format(where=where), params))
-    known_years = sorted((y, n) for y, n in years.items() if y is not None)
     return {
         "items": total_items,
         "size": sum(int(v[1]) for v in kinds.values()),
         "duration": round(sum(v[2] for v in kinds.values()), 3),
         "kinds": _ranked(({"name": k}, v) for k, v in kinds.items()),
-        "formats": _ranked(({"name": f, "kind": k}, v) for (f, k), v in formats.items()),
-        "codecs": _ranked(({"name": c}, v) for c, v in codecs.items()),
-        "bitrates": [{"band": name, **_sums(v)} for name, v in zip(BAND_NAMES, bands, strict=True)],
+        "formats": _ranked(({"name": f, "kind": k}, v) for (f, k), v in shape.formats.items()),
+        "codecs": _ranked(({"name": c}, v) for c, v in shape.codecs.items()),
+        "bitrates": [
+            {"band": name, **_sums(v)} for name, v in zip(BAND_NAMES, shape.bands, strict=True)
+        ],
         "samplerates": [
             {"hz": hz, "items": n}
-            for hz, n in sorted(rates.items(), key=lambda kv: (kv[0] is None, kv[0] or 0))
+            for hz, n in sorted(shape.rates.items(), key=lambda kv: (kv[0] is None, kv[0] or 0))
         ],
-        "lossless": {**_sums(lossless), "share": share_of(lossless[0], audio_items)},
-        "tags": {
-            "audio_items": tag_row[0],
-            "fields": [
-                {
-                    "name": name,
-                    "present": present,
-                    "missing": tag_row[0] - present,
-                    "missing_share": share_of(tag_row[0] - present, tag_row[0]),
-                }
-                for (name, _), present in zip(TAG_FIELDS, tag_row[1:], strict=True)
-            ],
-        },
-        **names,
-        "years": {
-            "distinct": len(known_years),
-            "unknown": years.get(None, 0),
-            "top": [
-                {"year": y, "items": n}
-                for y, n in sorted(known_years, key=lambda yn: (-yn[1], yn[0]))[:TOP_N]
-            ],
-            "all": [{"year": y, "items": n} for y, n in known_years],
-        },
-        "growth": _growth(days),
-        "failures": len(current_failures(db)),
-        "missing_items": db.execute("SELECT count(*) FROM items WHERE missing = 1").fetchone()[0],
-        "last_scan": _last_scan(db),
+        "lossless": {**_sums(shape.lossless), "share": share_of(shape.lossless[0], audio_items)},
+        "tags": _tags(rows.tags),
+        **_names(rows.names),
+        "years": _years(shape.years),
+        "growth": _growth(shape.days),
+        "failures": rows.failures,
+        "missing_items": rows.missing_items,
+        "last_scan": _last_scan(rows.last_scan),
         "top_n": TOP_N,
+    }
+
+
+class _Shape:
+    """The sums of the shape rows by kind, format, codec, band, rate, year and day."""
+
+    def __init__(self) -> None:
+        self.kinds: dict[str, Sums] = defaultdict(lambda: [0, 0, 0.0])
+        self.formats: dict[tuple[str | None, str], Sums] = defaultdict(lambda: [0, 0, 0.0])
+        self.codecs: dict[str | None, Sums] = defaultdict(lambda: [0, 0, 0.0])
+        self.bands: list[Sums] = [[0, 0, 0.0] for _ in BAND_NAMES]
+        self.rates: dict[int | None, int] = defaultdict(int)
+        self.years: dict[int | None, int] = defaultdict(int)
+        self.days: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+        self.lossless: Sums = [0, 0, 0.0]
+
+    def add(
+        self,
+        day: int,
+        year: int | None,
+        rate: int | None,
+        band: int,
+        codec: str | None,
+        fmt: str | None,
+        kind: str,
+        n: int,
+        size: int | None,
+        secs: float,
+    ) -> None:
+        size = size or 0
+        _add(self.kinds[kind], n, size, secs)
+        _add(self.formats[fmt, kind], n, size, secs)
+        d = self.days[day]
+        d[0] += n
+        d[1] += size
+        if kind != "audio":
+            return
+        _add(self.codecs[codec], n, size, secs)
+        _add(self.bands[band], n, size, secs)
+        self.rates[rate] += n
+        self.years[year] += n
+        if band == _LOSSLESS_INDEX:
+            _add(self.lossless, n, size, secs)
+
+
+def _tags(row: Sequence[int]) -> dict[str, Any]:
+    audio = row[0]
+    return {
+        "audio_items": audio,
+        "fields": [
+            {
+                "name": name,
+                "present": present,
+                "missing": audio - present,
+                "missing_share": share_of(audio - present, audio),
+            }
+            for (name, _), present in zip(TAG_FIELDS, row[1:], strict=True)
+        ],
+    }
+
+
+def _years(years: dict[int | None, int]) -> dict[str, Any]:
+    known = sorted((y, n) for y, n in years.items() if y is not None)
+    return {
+        "distinct": len(known),
+        "unknown": years.get(None, 0),
+        "top": [
+            {"year": y, "items": n}
+            for y, n in sorted(known, key=lambda yn: (-yn[1], yn[0]))[:TOP_N]
+        ],
+        "all": [{"year": y, "items": n} for y, n in known],
     }
 
 
@@ -303,18 +286,14 @@ def _growth(days: dict[int, list[int]]) -> list[dict[str, Any]]:
     return out
 
 
-def _last_scan(db: sqlite3.Connection) -> dict[str, Any] | None:
-    row = db.execute(
-        f"SELECT {', '.join(_SCAN_COLUMNS)} FROM scans ORDER BY id DESC LIMIT 1"
-    ).fetchone()
-    if row is None:
+def _last_scan(scan: dict[str, Any] | None) -> dict[str, Any] | None:
+    if scan is None:
         return None
-    scan = dict(zip(_SCAN_COLUMNS, row, strict=True))
     return {
         "id": scan["id"],
         "status": scan["status"],
         "started": iso_utc(scan["started_ns"]),
         "finished": iso_utc(scan["finished_ns"]),
         "seconds": scan["total_s"],
-        **{k: scan[k] or 0 for k in _SCAN_COLUMNS[5:]},
+        **{k: scan[k] or 0 for k in SCAN_COLUMNS[5:]},
     }

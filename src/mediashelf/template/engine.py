@@ -5,21 +5,30 @@
     $$  $%  ${  $}  $,      a literal $ % { } ,
 
 Functions: %if{cond,then[,else]}, %ifdef{field[,then[,else]]}, %lower, %upper, %title,
-%left{text,n}, %right{text,n}, %first{text[,count[,skip[,sep[,join]]]]}, %asciify,
-and %aunique (album disambiguation), which the caller supplies since it needs the
-catalog.  Rendering never expands `$VARS` or `~` from the environment, and values are
-inserted as they are: sanitising path components is the caller's job.
+%left{text,n}, %right{text,n}, %first{text[,count[,skip[,sep[,join]]]]}, %asciify
+(functions.py), and %aunique (album disambiguation), which the caller supplies since
+it needs the catalog.  Rendering never expands `$VARS` or `~` from the environment.
+
+A line of text (`shelf find --format`) inserts values as they are.  A path (`clean`
+given) keeps a promise: only the template's own `/` separate folders.  Its values
+come cleaned by `clean` (sanitize.py: no separator, no control character), and
+whatever a function makes of them is held to the same rule: a piece of its result
+that holds a separator or a control character (an `%asciify` of "½" is "1/2") is
+cleaned the way a value is.  The components of the path are then sanitised on
+their own (sanitize.py, destination.py).
 """
 
 from __future__ import annotations
 
 import functools
+import re
 import string
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final, Union
 
 from mediashelf.errors import QueryError
+from mediashelf.template.functions import FUNCTIONS, Function, f_if
 
 
 class TemplateError(QueryError):
@@ -45,7 +54,8 @@ class Call:
 Node = Union[Text, Symbol, Call]  # noqa: UP007 - a runtime alias used in annotations
 #: values of one item by field name, already formatted as text ("" when unknown)
 Values = Callable[[str], str]
-Function = Callable[..., str]
+#: what makes a value safe in a path (sanitize.sanitize_value with the settings)
+Clean = Callable[[str], str]
 
 _IDENT: Final = frozenset(string.ascii_letters + string.digits + "_")
 _ESCAPABLE: Final = frozenset("$%{},")
@@ -133,73 +143,6 @@ class _Parser:
         return tuple(args)
 
 
-# -- functions ---------------------------------------------------------------------------
-
-
-def _truthy(cond: str) -> bool:
-    try:
-        return bool(int(cond))
-    except ValueError:
-        return bool(cond.strip()) and cond.strip().lower() != "false"
-
-
-def _int(text: str, default: int) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        return default
-
-
-def f_if(cond: str = "", then: str = "", other: str = "") -> str:
-    return then if _truthy(cond) else other
-
-
-def f_lower(text: str = "") -> str:
-    return text.lower()
-
-
-def f_upper(text: str = "") -> str:
-    return text.upper()
-
-
-def f_title(text: str = "") -> str:
-    return string.capwords(text)
-
-
-def f_left(text: str = "", n: str = "0") -> str:
-    return text[: max(0, _int(n, 0))]
-
-
-def f_right(text: str = "", n: str = "0") -> str:
-    k = max(0, _int(n, 0))
-    return text[-k:] if k else ""
-
-
-def f_first(
-    text: str = "", count: str = "1", skip: str = "0", sep: str = "; ", join: str = "; "
-) -> str:
-    """The first `count` items of a `sep`-separated list, after skipping `skip`."""
-    parts = text.split(sep) if sep else [text]
-    start = max(0, _int(skip, 0))
-    return join.join(parts[start : start + max(0, _int(count, 1))])
-
-
-def f_asciify(text: str = "") -> str:
-    from anyascii import anyascii
-
-    return str(anyascii(text))
-
-
-FUNCTIONS: Final[dict[str, Function]] = {
-    "if": f_if,
-    "lower": f_lower,
-    "upper": f_upper,
-    "title": f_title,
-    "left": f_left,
-    "right": f_right,
-    "first": f_first,
-    "asciify": f_asciify,
-}
 #: functions whose first argument is a field name, not a template
 _FIELD_ARG: Final = frozenset(("ifdef",))
 #: functions the caller must supply (they need more than one item's values)
@@ -264,15 +207,32 @@ class Template:
                 )
         return None
 
-    def render(self, values: Values, extra: Mapping[str, Function] | None = None) -> str:
-        return _render(self.nodes, values, extra or {})
+    def render(
+        self,
+        values: Values,
+        extra: Mapping[str, Function] | None = None,
+        *,
+        clean: Clean | None = None,
+    ) -> str:
+        """The template for one item.  With `clean` (what cleans a value for a path),
+        a path whose folders are the template's own: see the module's docstring."""
+        if clean is None:
+            return _render(self.nodes, values, extra or {})
+        return _render_path(self.nodes, values, extra or {}, clean).replace(_SEP, "/")
 
 
 def _plain(nodes: Sequence[Node]) -> str:
     return "".join(n.text for n in nodes if isinstance(n, Text)).strip()
 
 
+#: stands for the template's own `/` while a path is rendered (no clean value holds it)
+_SEP: Final = "\x00"
+#: what no clean value holds, but the stand-in for the template's own separators
+_UNCLEAN: Final = re.compile(r"[/\\\x01-\x1f\x7f-\x9f]")
+
+
 def _render(nodes: Sequence[Node], values: Values, extra: Mapping[str, Function]) -> str:
+    """The nodes as a line of text: values as they are."""
     out = []
     for n in nodes:
         if isinstance(n, Text):
@@ -280,13 +240,47 @@ def _render(nodes: Sequence[Node], values: Values, extra: Mapping[str, Function]
         elif isinstance(n, Symbol):
             out.append(values(n.name))
         elif n.name == "ifdef":
-            name = _plain(n.args[0]) if n.args else ""
-            rest = [_render(a, values, extra) for a in n.args[1:]]
-            out.append(f_if("1" if name and values(name) else "", *rest))
+            out.append(_ifdef(n, values, [_render(a, values, extra) for a in n.args[1:]]))
         else:
             func = extra.get(n.name) or FUNCTIONS[n.name]
             out.append(func(*[_render(a, values, extra) for a in n.args]))
     return "".join(out)
+
+
+def _render_path(
+    nodes: Sequence[Node], values: Values, extra: Mapping[str, Function], clean: Clean
+) -> str:
+    """The nodes as a path, the template's own `/` as _SEP: the values come cleaned by
+    `clean`, and what a function makes of them is cleaned the same way if need be."""
+    out = []
+    for n in nodes:
+        if isinstance(n, Text):
+            text = n.text
+            if "/" in text or _SEP in text:
+                text = text.replace(_SEP, "").replace("/", _SEP)
+            out.append(text)
+        elif isinstance(n, Symbol):
+            out.append(values(n.name))
+        elif n.name == "ifdef":
+            rest = [_render_path(a, values, extra, clean) for a in n.args[1:]]
+            out.append(_ifdef(n, values, rest))
+        else:
+            func = extra.get(n.name) or FUNCTIONS[n.name]
+            result = func(*[_render_path(a, values, extra, clean) for a in n.args])
+            out.append(_cleaned(result, clean) if result and _UNCLEAN.search(result) else result)
+    return "".join(out)
+
+
+def _ifdef(n: Call, values: Values, rest: list[str]) -> str:
+    """%ifdef{field,then,else}: its first argument is a field's name."""
+    name = _plain(n.args[0]) if n.args else ""
+    return f_if("1" if name and values(name) else "", *rest)
+
+
+def _cleaned(result: str, clean: Clean) -> str:
+    """A function's result in a path: the pieces between the template's own separators
+    that are not clean are cleaned as values are."""
+    return _SEP.join(clean(p) if _UNCLEAN.search(p) else p for p in result.split(_SEP))
 
 
 @functools.lru_cache(maxsize=256)

@@ -119,10 +119,9 @@ def columns(
 
     `axis_label(name)` gives the x-axis text to draw under a bar, or None.
     """
-    body = _y_axis(max((v for _, v in points), default=0), _LEFT, _TOP, _PLOT_W, _PLOT_H)
-    if not points:
-        return _svg(WIDTH, _PLOT_HEIGHT, label, [*body, _no_data(_PLOT_HEIGHT)])
-    top_value = nice_ceiling(max(v for _, v in points))
+    body, top_value = _frame(points)
+    if top_value is None:
+        return _svg(WIDTH, _PLOT_HEIGHT, label, body)
     height, left, top, plot_w, plot_h = _PLOT_HEIGHT, _LEFT, _TOP, _PLOT_W, _PLOT_H
     step = plot_w / len(points)
     bar_w = max(1, math.floor(step * 0.8))
@@ -160,10 +159,9 @@ def area(
 
     `axis_label(name)` gives the x-axis text to draw under a point, or None.
     """
-    body = _y_axis(max((v for _, v in points), default=0), _LEFT, _TOP, _PLOT_W, _PLOT_H)
-    if not points:
-        return _svg(WIDTH, _PLOT_HEIGHT, label, [*body, _no_data(_PLOT_HEIGHT)])
-    top_value = nice_ceiling(max(v for _, v in points))
+    body, top_value = _frame(points)
+    if top_value is None:
+        return _svg(WIDTH, _PLOT_HEIGHT, label, body)
     height, left, top, plot_w, plot_h = _PLOT_HEIGHT, _LEFT, _TOP, _PLOT_W, _PLOT_H
     n = len(points)
     xs = [left + (plot_w * i / (n - 1) if n > 1 else plot_w / 2) for i in range(n)]
@@ -194,6 +192,14 @@ def area(
             f"<title>{escape(tip)}</title></circle>"
         )
     return _svg(WIDTH, height, label, body)
+
+
+def _frame(points: Sequence[tuple[str, float]]) -> tuple[list[str], float | None]:
+    """The value axis of a plot of `points` and the top of its scale (None: no data)."""
+    body = _y_axis(max((v for _, v in points), default=0), _LEFT, _TOP, _PLOT_W, _PLOT_H)
+    if not points:
+        return [*body, _no_data(_PLOT_HEIGHT)], None
+    return body, nice_ceiling(max(v for _, v in points))
 
 
 def _y_axis(largest: float, left: int, top: int, plot_w: int, plot_h: int) -> list[str]:

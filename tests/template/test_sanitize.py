@@ -12,13 +12,11 @@ import pytest
 import regex
 
 from mediashelf.errors import EXIT_USAGE, ConfigError, PathEscape, PlanError
-from mediashelf.organize.sanitize import (
+from mediashelf.template.destination import PathTooLong, build_destination, ensure_inside
+from mediashelf.template.sanitize import (
     DEFAULT_REPLACEMENTS,
-    PathTooLong,
-    build_destination,
     build_replacements,
     check_normalization,
-    ensure_inside,
     sanitize_component,
     sanitize_extension,
     sanitize_value,

@@ -12,8 +12,8 @@ from html import escape
 from typing import Any, Final
 
 from mediashelf.console import summary_size, total_duration
-from mediashelf.report_charts import area, columns, hbars
-from mediashelf.stats_text import band_label, percent, samplerate_label
+from mediashelf.stats.charts import area, columns, hbars
+from mediashelf.stats.text import band_label, percent, samplerate_label
 
 #: one colour per chart (a test finds each chart's pixels by it)
 COLORS: Final[dict[str, str]] = {

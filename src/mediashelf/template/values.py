@@ -2,20 +2,23 @@
 
 Every value is sanitised on its own before it is inserted (`sanitize_value`), as
 beets does, so a `/` or `..` inside a tag can never become a folder of its own;
-the rendered path is then checked component by component (sanitize.py).
+%aunique's disambiguator is a tag value too and is cleaned the same way.  The
+rendered path is then checked component by component (sanitize.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import sqlite3
-from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Final
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Final
 
-from mediashelf.query.albums import ALBUM_ARTIST_SQL
+from mediashelf.catalog.albums import AlbumGroups, album_groups
+from mediashelf.catalog.rows import ITEM_COLUMNS
 from mediashelf.query.display import TEMPLATE_FIELDS, row_values
+
+if TYPE_CHECKING:
+    from mediashelf.catalog import Catalog
 
 #: shown where a tag the template needs is missing
 DEFAULTS: Final = {
@@ -88,6 +91,8 @@ def item_values(row: Mapping[str, Any], clean: Callable[[str], str]) -> Callable
     return value
 
 
+#: the fields %aunique{} can tell albums apart by: those that are catalog columns
+_COLUMNS: Final = ORGANIZE_FIELDS & frozenset(ITEM_COLUMNS)
 #: the fields the default %aunique{} reads
 AUNIQUE_INPUTS: Final = (
     "album", "albumartist", "artist", "compilation", "year", "label", "catalognumber", "mb_albumid",
@@ -105,72 +110,63 @@ class AlbumUnique:
     gets nothing.
     """
 
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self.db = db
-        self._groups: dict[tuple[str, ...], dict[str, list[tuple[Any, ...]]]] = {}
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self._groups: dict[tuple[str, ...], AlbumGroups] = {}
         self._memo: dict[tuple[Any, ...], str] = {}
 
-    def _albums(
-        self, keys: Sequence[str], disam: Sequence[str]
-    ) -> dict[str, list[tuple[Any, ...]]]:
+    def _albums(self, keys: list[str], disam: list[str]) -> AlbumGroups:
         sig = (*keys, "|", *disam)
         found = self._groups.get(sig)
-        if found is not None:
-            return found
-        cols = [ALBUM_ARTIST_SQL if k == "albumartist" else k for k in keys]
-        key_sql = " || x'1f' || ".join(f"lower(coalesce(CAST({c} AS TEXT), ''))" for c in cols)
-        dis_sql = ", ".join(f"coalesce(CAST({d} AS TEXT), '')" for d in disam) or "''"
-        groups: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-        rows = self.db.execute(
-            f"SELECT {key_sql}, coalesce(mb_albumid, ''), {dis_sql} FROM items "
-            "WHERE kind = 'audio' AND missing = 0 AND album IS NOT NULL AND album != '' "
-            f"GROUP BY 1, 2, {', '.join(str(i + 3) for i in range(max(1, len(disam))))}"
-        )
-        for key, mbid, *values in rows:
-            groups[key].append((mbid, *values))
-        self._groups[sig] = groups
-        return groups
+        if found is None:
+            found = self._groups[sig] = album_groups(self.catalog, keys, disam)
+        return found
 
-    def function(self, row: Mapping[str, Any]) -> Callable[..., str]:
+    def function(self, row: Mapping[str, Any], clean: Callable[[str], str]) -> Callable[..., str]:
+        """%aunique{} for one item; `clean` cleans the disambiguator it adds, as it
+        cleans every value of a path."""
+
         def aunique(keys: str = "", disam: str = "", brackets: str = "[]") -> str:
             # every track of an album asks the same question: answer it once
-            memo_key = (keys, disam, brackets, *(row.get(f) for f in AUNIQUE_INPUTS))
+            memo_key = (keys, disam, *(row.get(f) for f in AUNIQUE_INPUTS))
             if keys or disam:
                 memo_key += tuple(row.get(f) for f in (*keys.split(), *disam.split()))
-            hit = self._memo.get(memo_key)
-            if hit is None:
-                hit = self._memo[memo_key] = answer(keys, disam, brackets)
-            return hit
-
-        def answer(keys: str, disam: str, brackets: str) -> str:
-            key_fields = keys.split() or ["albumartist", "album"]
-            dis_fields = disam.split() or ["year", "label", "catalognumber"]
-            known = [f for f in (*key_fields, *dis_fields) if f not in ORGANIZE_FIELDS]
-            if known or not row.get("album"):
+            if memo_key not in self._memo:
+                self._memo[memo_key] = self._answer(row, keys, disam)
+            value = self._memo[memo_key]
+            value = clean(value) if value else ""
+            if not value:
                 return ""
-            albums = self._albums(key_fields, dis_fields)
-            artist = row.get("albumartist") or (
-                "Various Artists" if row.get("compilation") else row.get("artist")
-            )
-            mine_key = "\x1f".join(
-                str(
-                    artist if k == "albumartist" else (row.get(k) if row.get(k) is not None else "")
-                ).lower()
-                for k in key_fields
-            )
-            group = set(albums.get(mine_key, []))
-            if len(group) < 2:
-                return ""
-            mine_values = tuple("" if row.get(d) is None else str(row.get(d)) for d in dis_fields)
-            for i in range(len(dis_fields)):
-                if len({a[1 + i] for a in group}) > 1 and mine_values[i]:
-                    open_, close = (brackets[0], brackets[-1]) if len(brackets) >= 2 else ("", "")
-                    return f" {open_}{mine_values[i]}{close}"
-            mbid = row.get("mb_albumid") or ""
-            ids = sorted({a[0] for a in group})
-            if mbid and mbid in ids and len(ids) > 1:
-                open_, close = (brackets[0], brackets[-1]) if len(brackets) >= 2 else ("", "")
-                return f" {open_}{ids.index(mbid) + 1}{close}"
-            return ""
+            open_, close = (brackets[0], brackets[-1]) if len(brackets) >= 2 else ("", "")
+            return f" {open_}{value}{close}"
 
         return aunique
+
+    def _answer(self, row: Mapping[str, Any], keys: str, disam: str) -> str:
+        """What tells this item's album apart from others of the same key ("": none)."""
+        key_fields = keys.split() or ["albumartist", "album"]
+        dis_fields = disam.split() or ["year", "label", "catalognumber"]
+        if any(f not in _COLUMNS for f in (*key_fields, *dis_fields)) or not row.get("album"):
+            return ""
+        albums = self._albums(key_fields, dis_fields)
+        artist = row.get("albumartist") or (
+            "Various Artists" if row.get("compilation") else row.get("artist")
+        )
+        mine_key = "\x1f".join(
+            str(
+                artist if k == "albumartist" else (row.get(k) if row.get(k) is not None else "")
+            ).lower()
+            for k in key_fields
+        )
+        group = set(albums.get(mine_key, []))
+        if len(group) < 2:
+            return ""
+        mine_values = tuple("" if row.get(d) is None else str(row.get(d)) for d in dis_fields)
+        for i in range(len(dis_fields)):
+            if len({a[1 + i] for a in group}) > 1 and mine_values[i]:
+                return mine_values[i]
+        mbid = row.get("mb_albumid") or ""
+        ids = sorted({a[0] for a in group})
+        if mbid and mbid in ids and len(ids) > 1:
+            return str(ids.index(mbid) + 1)
+        return ""

@@ -118,6 +118,21 @@ def test_undo_after_move_restores_the_exact_tree(shelf: Shelf, lib: Path, tmp_pa
     assert r.returncode == 2 and b"already undone" in r.stderr
 
 
+@pytest.mark.parametrize("yes", ["--yes", "-y"])
+def test_undo_takes_yes_and_puts_the_files_back(
+    shelf: Shelf, lib: Path, tmp_path: Path, yes: str
+) -> None:
+    original = tree(lib)
+    dest = tmp_path / "tidy"
+    run(shelf, "organize", "--into", dest, "--yes")
+    assert tree(lib) != original
+    out = run(shelf, "undo", yes)
+    assert "run 2 done" in out
+    assert tree(lib) == original
+    assert not dest.exists() or not any(dest.iterdir())
+    catalog_agrees(shelf.db, lib)
+
+
 @pytest.mark.parametrize("mode", ["copy", "hardlink", "symlink", "reflink"])
 def test_modes_and_their_undo(shelf: Shelf, lib: Path, tmp_path: Path, mode: str) -> None:
     original = tree(lib)

@@ -191,7 +191,7 @@ examples:
         "--jobs", "-j", type=int, metavar="N", help="hashing threads (default: 2 per core, up to 8)"
     )
     du.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
-    res = du.add_argument_group("resolving (--exact groups; a dry run unless --apply)")
+    res = du.add_argument_group("resolving (the groups of any mode; a dry run unless --apply)")
     res.add_argument(
         "--resolve", action="store_true", help="keep one file of each group, act on the others"
     )
@@ -207,7 +207,8 @@ examples:
         choices=["trash", "move-to", "hardlink", "delete"],
         default=None,
         help="what to do with the others: trash (the freedesktop.org trash), move-to "
-        "(--to DIR), hardlink (replace by a hard link to the file kept), delete (needs --yes; "
+        "(--to DIR), hardlink (replace by a hard link to the file kept; byte-identical "
+        "groups only), delete (needs --yes; "
         "cannot be undone)",
     )
     res.add_argument("--to", metavar="DIR", default=None, help="--action move-to: where to")

@@ -180,16 +180,17 @@ def commit_steps(catalog: Catalog, steps: Sequence[Step], effects: Mapping[str, 
         _record_done(catalog, by_effect)
 
 
-def record_pruned(catalog: Catalog, run_id: int, first_seq: int, folders: Sequence[bytes]) -> None:
-    """Journal folders removed because a run emptied them (done already), and drop the
-    rows of those no item is in any more."""
+def record_pruned(catalog: Catalog, run_id: int, first_seq: int, steps: Sequence[Step]) -> None:
+    """Journal the removal of folders a run emptied (`steps`, done already), and drop the
+    rows of those folders that no item is in."""
     with catalog.atomic() as db:
-        steps = [Step("rmdir", None, d) for d in folders]
         intend(catalog, run_id, first_seq, steps)
+        for s in steps:
+            s.state = "done"
         db.executemany("UPDATE ops SET state = 'done' WHERE id = ?", [(s.id,) for s in steps])
         db.executemany(
             "DELETE FROM folders WHERE path = ? AND id NOT IN (SELECT folder_id FROM items)",
-            [(d,) for d in folders],
+            [(s.dst,) for s in steps],
         )
 
 
@@ -243,8 +244,9 @@ def _record_done(catalog: Catalog, by_effect: Mapping[Effect, Sequence[Step]]) -
             if (a := s.after) is not None
         ],
     )
-    touched = {os.path.dirname(s.dst) for steps in by_effect.values() for s in steps}
-    touched |= {os.path.dirname(s.src) for ss in by_effect.values() for s in ss if s.src}
+    done = [s for steps in by_effect.values() for s in steps]
+    touched = {os.path.dirname(s.dst) for s in done}
+    touched |= {os.path.dirname(s.src) for s in done if s.src is not None}
     db.executemany("UPDATE folders SET signature = NULL WHERE path = ?", [(f,) for f in touched])
 
 

@@ -25,18 +25,17 @@ def plan_rows(
     One statement: the user's query picks the items, a CASE over the templates'
     queries (first match wins) picks each one's template.
     """
-    with contextlib.ExitStack() as stack:
-        where = stack.enter_context(catalog.querying(user))
+    with catalog.querying(user) as picked:
         cases, params = [], []
         for i, choice in enumerate(choices):
-            rendered = stack.enter_context(catalog.querying(choice))
+            rendered = catalog.dialect.render(choice)
             cases.append(f"WHEN {rendered.where} THEN {i}")
             params += rendered.params
         sql = (
             f"SELECT {', '.join(columns)}, CASE {' '.join(cases)} END FROM items "
-            f"WHERE {where.where} ORDER BY path"
+            f"WHERE {picked.where} ORDER BY path"
         )
-        cur = catalog.db.execute(sql, [*params, *where.params])
+        cur = catalog.db.execute(sql, [*params, *picked.params])
         return [(r[-1], dict(zip(columns, r, strict=False))) for r in cur]
 
 

@@ -169,7 +169,8 @@ class _Execution:
                 current = os.path.dirname(current)
         if removed:
             self.tick()
-            tables.record_pruned(self.catalog, self.run_id, self.seq, removed)
+            steps = [Step("rmdir", None, d) for d in removed]
+            tables.record_pruned(self.catalog, self.run_id, self.seq, steps)
             self.outcome.add("folders_removed", len(removed))
 
 

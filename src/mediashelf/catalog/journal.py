@@ -205,8 +205,13 @@ def _record_done(catalog: Catalog, by_effect: Mapping[Effect, Sequence[Step]]) -
     copied = by_effect.get("copied", ())
     made = [*by_effect.get("moved", ()), *copied]
     folder_ids = {d: folder_row(db, d) for d in {os.path.dirname(s.dst) for s in made}}
-    # a row left at a destination describes a file that is no longer there
-    db.executemany("DELETE FROM items WHERE path = ?", [(s.dst,) for s in made])
+    # A row left at a destination describes a file that is no longer there, unless a
+    # move of this batch took that file away first (an existing file put aside): its
+    # row goes with it.
+    leaving = {s.src for s in moved}
+    db.executemany(
+        "DELETE FROM items WHERE path = ?", [(s.dst,) for s in made if s.dst not in leaving]
+    )
     db.executemany(
         "UPDATE items SET path = ?, folder_id = ?, updated_ns = ?, missing = 0 WHERE path = ?",
         [(s.dst, folder_ids[os.path.dirname(s.dst)], now, s.src) for s in moved],

@@ -10,12 +10,12 @@ from urllib.parse import unquote
 
 import pytest
 
+from mediashelf import journal
 from mediashelf.catalog import open_catalog
 from mediashelf.dupes import Options, find_dupes
 from mediashelf.dupes import resolve as resolution
-from mediashelf.organize import journal
-from mediashelf.organize.apply import InjectedCrash
-from mediashelf.organize.recover import recover, undo
+from mediashelf.errors import InjectedCrash
+from mediashelf.journal import recover, undo
 from mediashelf.query import build
 from tests.conftest import read_items
 from tests.dupes.lib import BIG, scan, write
@@ -52,7 +52,7 @@ def _plan(db: Path, action: str, keep: str = "best", to: Path | None = None) -> 
         result = find_dupes(catalog, build([]), Options())
         assert result.failures == []
         return resolution.plan(
-            catalog.db, result.groups, keep, action, os.fsencode(to) if to else None
+            catalog, result.groups, keep, action, os.fsencode(to) if to else None
         )
     finally:
         catalog.close()
@@ -318,7 +318,7 @@ def test_a_failure_after_every_step_is_recovered(
         try:
             catalog.acquire_lease()
             recover(catalog)
-            assert not journal.unfinished(catalog.db), label
+            assert not journal.unfinished(catalog), label
         finally:
             catalog.close()
         trash = _trash(tmp_path)

@@ -91,3 +91,10 @@ def test_resolve_similar_and_audio_groups(shelf: Shelf, tmp_path: Path) -> None:
     assert all(
         len(list((lib / "retag" / fmt).iterdir())) == 2 for fmt in ("mp3", "flac", "ogg", "m4a")
     )
+
+
+def test_help_says_groups_of_every_mode_can_be_resolved(shelf: Shelf) -> None:
+    out = shelf.run("dupes", "--help").stdout.decode()
+    heading = next(line for line in out.splitlines() if line.startswith("resolving"))
+    assert "--exact" not in heading and "any mode" in heading
+    assert "byte-identical groups only" in " ".join(out.split())  # but hardlink

@@ -20,12 +20,12 @@ from pathlib import Path
 
 import pytest
 
+from mediashelf import journal
 from mediashelf.catalog import open_catalog
 from mediashelf.config import OrganizeSettings
-from mediashelf.organize import apply, journal
-from mediashelf.organize.apply import InjectedCrash
-from mediashelf.organize.plan import Request, make_plan
-from mediashelf.organize.recover import recover, undo
+from mediashelf.errors import InjectedCrash
+from mediashelf.journal import recover, undo
+from mediashelf.organize.plan import Request, make_plan, plan_steps
 from tests.conftest import Shelf, scan_in_process
 from tests.media import make_tree
 from tests.organize.lib import MESSY, catalog_agrees, contents, copy_state, leftovers, tree
@@ -39,8 +39,8 @@ def _apply(db: Path, lib: Path, dest: Path, mode: str, fail_after: int | None) -
         plan = make_plan(catalog, Request((), os.fsencode(dest), mode), OrganizeSettings())  # type: ignore[arg-type]
         run_id = journal.start_run(catalog, "test", mode, plan.dest)
         sources = sorted({os.path.dirname(op.src) for op in plan.ops})
-        outcome = apply.execute(
-            catalog, run_id, apply.plan_steps(plan), fail_after=fail_after,
+        outcome = journal.execute(
+            catalog, run_id, plan_steps(plan), fail_after=fail_after,
             prune_from=(lambda: sources) if mode == "move" else None,
             stop_at=frozenset({os.fsencode(lib), plan.dest}), dest=plan.dest,
         )  # fmt: skip
@@ -56,8 +56,8 @@ def _recover(db: Path) -> list[object]:
     try:
         catalog.acquire_lease()
         found = recover(catalog)
-        assert not journal.unfinished(catalog.db)
-        assert not journal.ops_of(catalog.db, 1, "intended")
+        assert not journal.unfinished(catalog)
+        assert not journal.ops_of(catalog, 1, "intended")
         return list(found)
     finally:
         catalog.close()
@@ -119,7 +119,7 @@ def test_a_failure_after_every_step_is_recovered(template: Path, mode: str) -> N
             catalog = open_catalog(db)
             try:
                 catalog.acquire_lease()
-                for run in journal.runs(catalog.db):
+                for run in journal.runs(catalog):
                     if run.mode != "undo" and run.undone_by is None:
                         undo(catalog, run.id, force=False, command="test undo")
             finally:

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Shelf
+from tests.conftest import Shelf, read_items
+from tests.media import make_tree, mp3
 from tests.organize.lib import build, catalog_agrees, contents, leftovers, tree
 
 
@@ -118,6 +119,21 @@ def test_undo_after_move_restores_the_exact_tree(shelf: Shelf, lib: Path, tmp_pa
     assert r.returncode == 2 and b"already undone" in r.stderr
 
 
+@pytest.mark.parametrize("yes", ["--yes", "-y"])
+def test_undo_takes_yes_and_puts_the_files_back(
+    shelf: Shelf, lib: Path, tmp_path: Path, yes: str
+) -> None:
+    original = tree(lib)
+    dest = tmp_path / "tidy"
+    run(shelf, "organize", "--into", dest, "--yes")
+    assert tree(lib) != original
+    out = run(shelf, "undo", yes)
+    assert "run 2 done" in out
+    assert tree(lib) == original
+    assert not dest.exists() or not any(dest.iterdir())
+    catalog_agrees(shelf.db, lib)
+
+
 @pytest.mark.parametrize("mode", ["copy", "hardlink", "symlink", "reflink"])
 def test_modes_and_their_undo(shelf: Shelf, lib: Path, tmp_path: Path, mode: str) -> None:
     original = tree(lib)
@@ -201,6 +217,40 @@ def test_conflict_replace_keeps_the_old_file_aside_and_undo_restores_it(
     run(shelf, "undo")
     assert spot.read_bytes() == b"someone else's file"
     assert (lib / "incoming/abbey/track1.mp3").read_bytes() == src_bytes
+
+
+def test_a_replaced_file_keeps_its_catalog_row_aside_and_back(
+    shelf: Shelf, lib: Path, occupied: Path
+) -> None:
+    """The catalogued file put aside by `--on-conflict replace` keeps its row, which goes
+    aside with it and comes back with the undo (the two share one batch of the journal)."""
+    shelf.scan(lib, occupied, expect=1)  # the file there is no MP3: catalogued, failed
+    before = {p: r["size"] for p, r in read_items(shelf.db, missing=False).items()}
+    run(shelf, "organize", "--into", occupied, "--yes", "--on-conflict", "replace", "album:abbey")
+    spot = os.fsencode(occupied / "The Beatles/Abbey Road/01 Come Together.mp3")
+    kept = os.fsencode(
+        occupied / ".mediashelf-replaced/The Beatles/Abbey Road/01 Come Together.mp3"
+    )
+    rows = read_items(shelf.db, missing=False)
+    assert rows[kept]["size"] == len(b"someone else's file")
+    assert rows[spot]["size"] == os.path.getsize(spot)
+    run(shelf, "undo")
+    assert {p: r["size"] for p, r in read_items(shelf.db, missing=False).items()} == before
+
+
+def test_a_chain_of_renames_keeps_every_row(shelf: Shelf, tmp_path: Path) -> None:
+    """a.mp3 → b.mp3 while b.mp3 → c.mp3, in one batch: each row follows its file."""
+    lib = tmp_path / "chain"
+    make_tree(lib, {"a.mp3": mp3(title="b"), "b.mp3": mp3(title="c")})
+    shelf.scan(lib)
+    titles = {p: r["title"] for p, r in read_items(shelf.db).items()}
+    run(shelf, "organize", "--into", lib, "--yes", "--template", "$title")
+    assert sorted(os.listdir(lib)) == ["b.mp3", "c.mp3"]
+    catalog_agrees(shelf.db, lib)
+    moved = {p: r["title"] for p, r in read_items(shelf.db).items()}
+    assert moved == {os.fsencode(lib / "b.mp3"): "b", os.fsencode(lib / "c.mp3"): "c"}
+    run(shelf, "undo")
+    assert {p: r["title"] for p, r in read_items(shelf.db).items()} == titles
 
 
 def test_conflict_rename_and_keep_both(shelf: Shelf, lib: Path, occupied: Path) -> None:

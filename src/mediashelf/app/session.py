@@ -16,7 +16,7 @@ from mediashelf.catalog import Catalog, open_catalog
 
 if TYPE_CHECKING:
     from mediashelf.config import Settings
-    from mediashelf.organize.recover import Recovered
+    from mediashelf.journal import Recovered
 
 #: told about each interrupted run that was settled before the work began
 Settled = Callable[["Recovered"], None]
@@ -29,7 +29,7 @@ def reading(settings: Settings, *, create: bool = False) -> Catalog:
 
 def settle(catalog: Catalog) -> list[Recovered]:
     """Finish or roll back every run a crash left unfinished (the caller holds the lease)."""
-    from mediashelf.organize.recover import recover
+    from mediashelf.journal import recover
 
     return recover(catalog)
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 if TYPE_CHECKING:
     from mediashelf.catalog import Catalog
     from mediashelf.config import Settings
-    from mediashelf.organize.recover import Recovered
+    from mediashelf.journal import Recovered
 
 #: what `ArgumentParser.add_subparsers()` returns (argparse has no public name for it)
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -67,18 +67,6 @@ def open_db(settings: Settings, create: bool = False) -> Catalog:
     return reading(settings, create=create)
 
 
-def locked_catalog(args: argparse.Namespace) -> Catalog:
-    """The catalog under the writer lease, durable, interrupted runs settled (the caller closes)."""
-    from mediashelf.app.session import settle
-
-    catalog = open_db(settings_of(args))
-    catalog.acquire_lease(wait=getattr(args, "wait", 0.0) or 0.0, command=command_line())
-    catalog.set_durable()
-    for rec in settle(catalog):
-        print_settled(rec)
-    return catalog
-
-
 def writing(
     args: argparse.Namespace, settings: Settings | None = None, **kw: Any
 ) -> contextlib.AbstractContextManager[Catalog]:
@@ -109,16 +97,6 @@ def print_settled(rec: Recovered) -> None:
     print(f"shelf: {rec.message()}", file=sys.stderr)
     for line in rec.odd[:10]:
         print(f"  ! {line}", file=sys.stderr)
-
-
-def scan_roots(catalog: Catalog) -> frozenset[bytes]:
-    import json
-
-    roots: set[bytes] = set()
-    for (text,) in catalog.db.execute("SELECT roots FROM scans"):
-        with contextlib.suppress(ValueError, TypeError):
-            roots.update(os.fsencode(r) for r in json.loads(text))
-    return frozenset(roots)
 
 
 def confirm(question: str, yes: bool, count: int) -> bool:

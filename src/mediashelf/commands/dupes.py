@@ -12,24 +12,23 @@ from mediashelf.commands.common import (
     abspath_bytes,
     command_line,
     confirm,
-    locked_catalog,
     open_db,
     settings_of,
+    writing,
 )
-from mediashelf.errors import EXIT_OK, ConfigError
+from mediashelf.errors import EXIT_FAILURES, EXIT_INTERRUPTED, EXIT_OK, ConfigError
 
 if TYPE_CHECKING:
     from mediashelf.catalog import Catalog
+    from mediashelf.dupes import Options
     from mediashelf.dupes import Result as DupesResult
 
 
-def cmd_dupes(args: argparse.Namespace) -> int:
+def _options(args: argparse.Namespace) -> Options:
+    """The options of the search, checked."""
     import dataclasses
 
-    from mediashelf import query
-    from mediashelf.console import make_progress
-    from mediashelf.dupes import Mode, Options, find_dupes
-    from mediashelf.dupes import report as dupes_report
+    from mediashelf.dupes import Mode, Options
 
     mode: Mode = "audio" if args.audio else "similar" if args.similar else "exact"
     if mode != "similar" and (
@@ -48,25 +47,43 @@ def cmd_dupes(args: argparse.Namespace) -> int:
         options = dataclasses.replace(options, duration_tolerance=args.duration_tolerance)
     if args.phash_distance is not None:
         options = dataclasses.replace(options, phash_distance=args.phash_distance)
+    return options
+
+
+def cmd_dupes(args: argparse.Namespace) -> int:
+    import contextlib
+
+    from mediashelf import query
+    from mediashelf.app import dupes
+    from mediashelf.console import make_progress
+    from mediashelf.dupes import report as dupes_report
+
+    options = _options(args)
     compiled = query.build(args.query)
-    catalog = locked_catalog(args) if args.apply else open_db(settings_of(args))
-    try:
+    settings = settings_of(args)
+    with contextlib.ExitStack() as stack:
+        if args.apply:
+            catalog = stack.enter_context(writing(args, settings, durable=True))
+        else:
+            catalog = stack.enter_context(contextlib.closing(open_db(settings)))
         progress = make_progress(args.json, args.quiet, "hashing")
         try:
-            result = find_dupes(catalog, compiled, options, progress)
+            result = dupes.find(catalog, compiled, options, progress)
         finally:
             progress.close()
         if args.resolve:
             return _resolve(args, catalog, result)
-    finally:
-        catalog.close()
     if args.json:
         dupes_report.write_json(result, sys.stdout)
     else:
         dupes_report.write_text(result, sys.stdout)
+    _print_failures(result)
+    return EXIT_FAILURES if result.failures else EXIT_OK
+
+
+def _print_failures(result: DupesResult) -> None:
     for f in result.failures:
         print(f"shelf: {f.kind}: {os.fsdecode(f.path)}: {f.message}", file=sys.stderr)
-    return 1 if result.failures else EXIT_OK
 
 
 def _check_resolve_args(args: argparse.Namespace, mode: str) -> None:
@@ -91,17 +108,17 @@ def _check_resolve_args(args: argparse.Namespace, mode: str) -> None:
 
 def _resolve(args: argparse.Namespace, catalog: Catalog, result: DupesResult) -> int:
     """`shelf dupes --resolve`: the plan (a dry run), or with --apply the run."""
+    from mediashelf.app import resolve
     from mediashelf.console import make_progress
-    from mediashelf.dupes import resolve as resolution
-    from mediashelf.organize.report import print_outcome
+    from mediashelf.dupes.report import print_resolution
+    from mediashelf.journal.report import print_outcome
 
-    for f in result.failures:
-        print(f"shelf: {f.kind}: {os.fsdecode(f.path)}: {f.message}", file=sys.stderr)
+    _print_failures(result)
     to = abspath_bytes(args.to) if args.to is not None else None
-    res = resolution.plan(catalog.db, result.groups, args.keep, args.action, to)
-    problems = 1 if result.failures else EXIT_OK
+    res = resolve.plan(catalog, result.groups, args.keep, args.action, to)
+    problems = EXIT_FAILURES if result.failures else EXIT_OK
     if not args.apply or not res.ops:
-        resolution.print_plan(res, sys.stdout, json_mode=args.json)
+        print_resolution(res, sys.stdout, json_mode=args.json)
         return problems
     n = len(res.ops)
     verb = {"move-to": "Move", "hardlink": "Hard-link", "delete": "Delete"}.get(
@@ -111,17 +128,16 @@ def _resolve(args: argparse.Namespace, catalog: Catalog, result: DupesResult) ->
         print("shelf: nothing done", file=sys.stderr)
         return EXIT_OK
     progress = make_progress(args.json, args.quiet, "resolving")
-    progress.found(len(res.steps), 0)
     try:
-        outcome = resolution.execute(
-            catalog, res, command_line(), progress=progress, fail_after=args.fail_after
+        outcome = resolve.apply(
+            catalog, res, command=command_line(), sink=progress, fail_after=args.fail_after
         )
     finally:
         progress.close()
-    print_outcome(outcome, None, sys.stdout, json_mode=args.json)
+    print_outcome(outcome, 0, sys.stdout, json_mode=args.json)
     if outcome.status == "interrupted":
-        return 130
-    return 1 if outcome.failures or problems else EXIT_OK
+        return EXIT_INTERRUPTED
+    return EXIT_FAILURES if outcome.failures or problems else EXIT_OK
 
 
 def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
@@ -175,7 +191,7 @@ examples:
         "--jobs", "-j", type=int, metavar="N", help="hashing threads (default: 2 per core, up to 8)"
     )
     du.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
-    res = du.add_argument_group("resolving (--exact groups; a dry run unless --apply)")
+    res = du.add_argument_group("resolving (the groups of any mode; a dry run unless --apply)")
     res.add_argument(
         "--resolve", action="store_true", help="keep one file of each group, act on the others"
     )
@@ -191,7 +207,8 @@ examples:
         choices=["trash", "move-to", "hardlink", "delete"],
         default=None,
         help="what to do with the others: trash (the freedesktop.org trash), move-to "
-        "(--to DIR), hardlink (replace by a hard link to the file kept), delete (needs --yes; "
+        "(--to DIR), hardlink (replace by a hard link to the file kept; byte-identical "
+        "groups only), delete (needs --yes; "
         "cannot be undone)",
     )
     res.add_argument("--to", metavar="DIR", default=None, help="--action move-to: where to")

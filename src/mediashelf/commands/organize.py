@@ -12,19 +12,19 @@ from mediashelf.commands.common import (
     applying_parent,
     command_line,
     confirm,
-    locked_catalog,
     open_db,
-    scan_roots,
     settings_of,
+    writing,
 )
-from mediashelf.errors import EXIT_OK, ConfigError
+from mediashelf.errors import EXIT_FAILURES, EXIT_INTERRUPTED, EXIT_OK, ConfigError
 
 
 def cmd_organize(args: argparse.Namespace) -> int:
+    from mediashelf.app import organize
     from mediashelf.console import make_progress
-    from mediashelf.organize import apply, journal
-    from mediashelf.organize.plan import Request, make_plan
-    from mediashelf.organize.report import print_outcome, print_plan
+    from mediashelf.journal.report import print_outcome
+    from mediashelf.organize.plan import Request
+    from mediashelf.organize.report import print_plan
 
     settings = settings_of(args)
     dest = abspath_bytes(args.into)
@@ -40,12 +40,16 @@ def cmd_organize(args: argparse.Namespace) -> int:
         preset=args.preset,
         sidecars=not args.no_sidecars,
     )
-    catalog = locked_catalog(args) if not args.dry_run else open_db(settings)
-    try:
-        plan = make_plan(catalog, request, settings.organize)
-        if args.dry_run:
-            print_plan(plan, sys.stdout, json_mode=args.json)
-            return EXIT_OK
+    if args.dry_run:
+        catalog = open_db(settings)
+        try:
+            plan = organize.plan(catalog, settings, request)
+        finally:
+            catalog.close()
+        print_plan(plan, sys.stdout, json_mode=args.json)
+        return EXIT_OK
+    with writing(args, settings, durable=True) as catalog:
+        plan = organize.plan(catalog, settings, request)
         if not plan.ops:
             print_plan(plan, sys.stdout, json_mode=args.json, summary_only=True)
             return EXIT_OK
@@ -54,42 +58,28 @@ def cmd_organize(args: argparse.Namespace) -> int:
         if not confirm(f"{verb} {files:,} files into {args.into}?", args.yes, files):
             print("shelf: nothing done", file=sys.stderr)
             return EXIT_OK
-        run_id = journal.start_run(catalog, command_line(), args.mode, plan.dest)
-        steps = apply.plan_steps(plan)
         progress = make_progress(args.json, args.quiet, "organizing")
-        progress.found(len(steps), 0)
-        sources = sorted({os.path.dirname(op.src) for op in plan.ops})
         try:
-            outcome = apply.execute(
+            outcome = organize.apply(
                 catalog,
-                run_id,
-                steps,
-                progress=progress,
+                plan,
+                command=command_line(),
+                sink=progress,
+                prune=not args.no_prune,
                 fail_after=args.fail_after,
-                prune_from=(lambda: sources) if args.mode == "move" and not args.no_prune else None,
-                stop_at=scan_roots(catalog) | {plan.dest},
-                dest=plan.dest,
             )
         finally:
             progress.close()
-        journal.finish_run(catalog, run_id, outcome.status, outcome.counts)
-    finally:
-        catalog.close()
-    print_outcome(outcome, plan, sys.stdout, json_mode=args.json)
+    print_outcome(outcome, len(plan.conflicts), sys.stdout, json_mode=args.json)
     if outcome.status == "interrupted":
-        return 130
-    return 1 if outcome.failures else EXIT_OK
+        return EXIT_INTERRUPTED
+    return EXIT_FAILURES if outcome.failures else EXIT_OK
 
 
 def cmd_recover(args: argparse.Namespace) -> int:
-    catalog = open_db(settings_of(args))
-    try:
-        catalog.acquire_lease(wait=args.wait, command=command_line())
-        from mediashelf.organize.recover import recover
+    from mediashelf.app import journal
 
-        found = recover(catalog)
-    finally:
-        catalog.close()
+    found = journal.recover(settings_of(args), wait=args.wait, command=command_line())
     for rec in found:
         print(rec.message())
         for line in rec.odd:
@@ -100,37 +90,34 @@ def cmd_recover(args: argparse.Namespace) -> int:
 
 
 def cmd_undo(args: argparse.Namespace) -> int:
+    from mediashelf.app import journal
     from mediashelf.console import make_progress
-    from mediashelf.organize.recover import undo
-    from mediashelf.organize.report import print_outcome
+    from mediashelf.journal.report import print_outcome
 
-    catalog = locked_catalog(args)
-    try:
+    with writing(args, durable=True) as catalog:
         progress = make_progress(args.json, args.quiet, "undoing")
         try:
-            outcome = undo(
+            outcome = journal.undo(
                 catalog,
                 args.run,
                 force=args.force,
                 command=command_line(),
-                progress=progress,
+                sink=progress,
                 fail_after=args.fail_after,
             )
         finally:
             progress.close()
-    finally:
-        catalog.close()
-    print_outcome(outcome, None, sys.stdout, json_mode=args.json)
-    return 1 if outcome.failures else EXIT_OK
+    print_outcome(outcome, 0, sys.stdout, json_mode=args.json)
+    return EXIT_FAILURES if outcome.failures else EXIT_OK
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from mediashelf.organize import journal
-    from mediashelf.organize.report import print_history
+    from mediashelf.app import journal
+    from mediashelf.journal.report import print_history
 
     catalog = open_db(settings_of(args))
     try:
-        runs = journal.runs(catalog.db, limit=args.limit)
+        runs = journal.history(catalog, limit=args.limit)
     finally:
         catalog.close()
     print_history(runs, sys.stdout, json_mode=args.json)
@@ -139,6 +126,13 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     applying = applying_parent()
+    _register_organize(sub, common, applying)
+    _register_journal(sub, common, applying)
+
+
+def _register_organize(
+    sub: Subparsers, common: argparse.ArgumentParser, applying: argparse.ArgumentParser
+) -> None:
     o = sub.add_parser(
         "organize",
         parents=[common, applying],
@@ -194,6 +188,10 @@ examples:
     )
     o.set_defaults(func=cmd_organize)
 
+
+def _register_journal(
+    sub: Subparsers, common: argparse.ArgumentParser, applying: argparse.ArgumentParser
+) -> None:
     u = sub.add_parser(
         "undo",
         parents=[common, applying],

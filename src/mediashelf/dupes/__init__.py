@@ -8,15 +8,15 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from mediashelf.catalog.connect import Catalog
-from mediashelf.catalog.dialect import Compiled, QueryFunctions
-from mediashelf.console import Progress
+from mediashelf.catalog.dialect import Compiled
+from mediashelf.catalog.dupes import item_paths
 from mediashelf.dupes import groups, rank, similar
-from mediashelf.dupes.hashing import Entry, Hasher, HashStats, current, item_paths
+from mediashelf.dupes.hashing import Entry, Hasher, HashStats, current
+from mediashelf.events import Sink
 from mediashelf.model import Failure
 
 Mode = Literal["exact", "audio", "similar"]
@@ -72,35 +72,28 @@ def find_dupes(
     catalog: Catalog,
     compiled: Compiled,
     options: Options,
-    progress: Progress | None = None,
+    sink: Sink | None = None,
 ) -> Result:
-    """Groups of duplicates among the items matching `compiled`, best copy first."""
-    db = catalog.db
-    funcs = QueryFunctions(db)
-    hasher = Hasher(catalog, jobs=options.jobs, progress=progress)
-    rendered = catalog.dialect.render(compiled)
-    where, params = rendered.where, rendered.params
+    """Groups of duplicates among the items matching `compiled`, best copy first.
+    The sink hears of the files hashed."""
+    hasher = Hasher(catalog, jobs=options.jobs, progress=sink)
     found: list[tuple[str, list[Entry]]] = []
-    try:
-        if options.mode == "exact":
-            found = [("exact", c) for c in groups.exact_clusters(db, where, params, hasher)]
-        elif options.mode == "audio":
-            found = [("audio", c) for c in groups.audio_clusters(db, where, params, hasher)]
-        else:
-            tolerance = options.duration_tolerance
-            found = [("similar", c) for c in similar.audio_clusters(db, where, params, tolerance)]
-            distance = options.phash_distance
-            found += [("image", c) for c in similar.image_clusters(db, where, params, distance)]
-    except sqlite3.OperationalError as e:
-        funcs.check(e)
-        raise  # pragma: no cover - check always raises
+    if options.mode == "exact":
+        found = [("exact", c) for c in groups.exact_clusters(catalog, compiled, hasher)]
+    elif options.mode == "audio":
+        found = [("audio", c) for c in groups.audio_clusters(catalog, compiled, hasher)]
+    else:
+        tolerance = options.duration_tolerance
+        found = [("similar", c) for c in similar.audio_clusters(catalog, compiled, tolerance)]
+        distance = options.phash_distance
+        found += [("image", c) for c in similar.image_clusters(catalog, compiled, distance)]
     failures = list(hasher.failures)
-    groups_ = _finish(db, found, failures, by_quality=options.mode != "exact")
+    groups_ = _finish(catalog, found, failures, by_quality=options.mode != "exact")
     return Result(groups_, failures, hasher.stats)
 
 
 def _finish(
-    db: sqlite3.Connection,
+    catalog: Catalog,
     found: list[tuple[str, list[Entry]]],
     failures: list[Failure],
     by_quality: bool,
@@ -113,10 +106,10 @@ def _finish(
     ids = (e.id for _, cluster in found for e in cluster)
     rows: dict[int, rank.Row] = {}
     if by_quality:
-        rows = rank.load(db, ids)
+        rows = rank.load(catalog, ids)
         paths = {rid: row["path"] for rid, row in rows.items()}
     else:
-        paths = item_paths(db, ids)
+        paths = item_paths(catalog, ids)
     reported: set[bytes] = {f.path for f in failures}
     out: list[Group] = []
     for kind, cluster in found:

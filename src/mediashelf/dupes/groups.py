@@ -15,13 +15,15 @@ a group by themselves.  Empty files are left out (there is nothing to reclaim).
 from __future__ import annotations
 
 import operator
-import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any, Final
 
+from mediashelf.catalog import dupes as rows_of
+from mediashelf.catalog.connect import Catalog
+from mediashelf.catalog.dialect import Compiled
 from mediashelf.dupes.audio_payload import SUPPORTED
-from mediashelf.dupes.hashing import Entry, Hasher
+from mediashelf.dupes.hashing import Entry, Hasher, entry
 from mediashelf.quickhash import HASH_CHUNK
 
 #: files up to this size are fully covered by their quick hash
@@ -31,14 +33,6 @@ AUDIO_DURATION_SLACK: Final = 1.0
 
 #: a group: the entries of every file in it (hard links included), two inodes at least
 Cluster = list[Entry]
-
-_ENTRY_COLUMNS: Final = "id, size, mtime_ns, dev, ino, quick_hash"
-
-
-def _entry(row: Sequence[Any]) -> Entry:
-    qh = row[5]
-    return Entry(row[0], row[1], row[2], row[3], row[4], bytes(qh) if qh is not None else None)
-
 
 _INODE: Final = operator.itemgetter(3, 4)  # (dev, ino) of an Entry
 
@@ -76,11 +70,10 @@ def _by_hash(clusters: list[Cluster], hashes: dict[int, bytes]) -> list[Cluster]
 # -- exact ---------------------------------------------------------------------------------
 
 
-def size_groups(db: sqlite3.Connection, where: str, params: list[Any]) -> list[Cluster]:
+def size_groups(catalog: Catalog, compiled: Compiled) -> list[Cluster]:
     """Stage 1: files of a size shared by another inode."""
     by_size: dict[int, list[Any]] = {}
-    sql = f"SELECT {_ENTRY_COLUMNS} FROM items WHERE size > 0 AND {where}"
-    for row in db.execute(sql, params):
+    for row in rows_of.sized(catalog, compiled):
         rows = by_size.get(row[1])
         if rows is None:
             by_size[row[1]] = [row]
@@ -95,13 +88,11 @@ def size_groups(db: sqlite3.Connection, where: str, params: list[Any]) -> list[C
     return out
 
 
-def exact_clusters(
-    db: sqlite3.Connection, where: str, params: list[Any], hasher: Hasher
-) -> list[Cluster]:
+def exact_clusters(catalog: Catalog, compiled: Compiled, hasher: Hasher) -> list[Cluster]:
     """Byte-identical files."""
     settled: list[Cluster] = []
     ambiguous: list[Cluster] = []
-    for group in size_groups(db, where, params):
+    for group in size_groups(catalog, compiled):
         if any(e.quick_hash is None for e in group):
             ambiguous.append(group)  # an item whose head could not be read: hash it all
             continue
@@ -131,21 +122,13 @@ def _near(durations: list[tuple[float, Entry]], slack: float) -> list[Cluster]:
     return [r for r in runs if _inodes(r) > 1]
 
 
-def audio_clusters(
-    db: sqlite3.Connection, where: str, params: list[Any], hasher: Hasher
-) -> list[Cluster]:
+def audio_clusters(catalog: Catalog, compiled: Compiled, hasher: Hasher) -> list[Cluster]:
     """Files whose audio payload is the same, whatever their tags."""
-    formats = sorted(SUPPORTED)
-    sql = (
-        f"SELECT {_ENTRY_COLUMNS}, format, samplerate, channels, duration FROM items "
-        f"WHERE kind = 'audio' AND size > 0 AND format IN ({','.join('?' * len(formats))}) "
-        f"AND {where}"
-    )
     keyed: dict[tuple[Any, ...], list[tuple[float, Entry]]] = defaultdict(list)
-    for row in db.execute(sql, [*formats, *params]):
+    for row in rows_of.audio(catalog, compiled, sorted(SUPPORTED)):
         fmt, rate, channels, duration = row[6:10]
         keyed[(fmt, rate, channels)].append(
-            (duration if duration is not None else -1.0, _entry(row))
+            (duration if duration is not None else -1.0, entry(row))
         )
     candidates = [c for group in keyed.values() for c in _near(group, AUDIO_DURATION_SLACK)]
     hashes = hasher.hashes("audio", [e for c in candidates for e in _representatives(c)])

@@ -13,25 +13,24 @@ share their hash.
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import BinaryIO, Final, Literal, NamedTuple
+from typing import Any, BinaryIO, Final, Literal, NamedTuple
 
 import xxhash
 
 from mediashelf.catalog.connect import Catalog
-from mediashelf.console import NullProgress, Progress
+from mediashelf.catalog.dupes import item_paths
+from mediashelf.catalog.hashes import HashRow, store_hashes, valid_hashes
 from mediashelf.errors import MediaError, Unreadable, Vanished
+from mediashelf.events import NullSink, Sink
 from mediashelf.model import Failure
 
 READ_SIZE: Final = 1 << 20
 #: rows written per transaction
 WRITE_BATCH: Final = 500
-#: ids per `IN (...)` list
-_ID_BATCH: Final = 900
 
 HashKind = Literal["full", "audio"]
 #: (size, mtime_ns, dev, ino)
@@ -55,6 +54,12 @@ class Entry(NamedTuple):
     @property
     def inode(self) -> tuple[int, int]:
         return (self.dev, self.ino)
+
+
+def entry(row: Sequence[Any]) -> Entry:
+    """The entry of a catalog row that starts with (id, size, mtime_ns, dev, ino, quick_hash)."""
+    qh = row[5]
+    return Entry(row[0], row[1], row[2], row[3], row[4], bytes(qh) if qh is not None else None)
 
 
 class Changed(MediaError):
@@ -123,17 +128,6 @@ def current(path: bytes, fingerprint: Fingerprint) -> Failure | None:
     return None
 
 
-def item_paths(db: sqlite3.Connection, ids: Iterable[int]) -> dict[int, bytes]:
-    """Catalogued paths by item id."""
-    wanted = list(ids)
-    out: dict[int, bytes] = {}
-    for i in range(0, len(wanted), _ID_BATCH):
-        batch = wanted[i : i + _ID_BATCH]
-        sql = f"SELECT id, path FROM items WHERE id IN ({','.join('?' * len(batch))})"
-        out.update((rid, bytes(path)) for rid, path in db.execute(sql, batch))
-    return out
-
-
 @dataclass
 class HashStats:
     """What a run cost: files whose hash was valid in the catalog, and files read."""
@@ -151,11 +145,11 @@ class Hasher:
         catalog: Catalog,
         *,
         jobs: int | None = None,
-        progress: Progress | None = None,
+        progress: Sink | None = None,
     ) -> None:
         self.catalog = catalog
         self.jobs = jobs if jobs is not None else default_jobs()
-        self.progress: Progress = progress or NullProgress()
+        self.progress: Sink = progress or NullSink()
         self.failures: list[Failure] = []
         self.stats = HashStats()
         self._cache: dict[str, dict[int, bytes]] = {}
@@ -163,13 +157,7 @@ class Hasher:
     def cached(self, kind: HashKind) -> dict[int, bytes]:
         """Every stored hash of `kind` whose fingerprint is still its item's."""
         if kind not in self._cache:
-            rows = self.catalog.db.execute(
-                "SELECT h.item_id, h.value FROM hashes h JOIN items i ON i.id = h.item_id "
-                "WHERE h.kind = ? AND h.size = i.size AND h.mtime_ns = i.mtime_ns "
-                "AND h.dev = i.dev AND h.ino = i.ino",
-                (kind,),
-            )
-            self._cache[kind] = {rid: bytes(value) for rid, value in rows}
+            self._cache[kind] = valid_hashes(self.catalog, kind)
         return self._cache[kind]
 
     def hashes(self, kind: HashKind, entries: Sequence[Entry]) -> dict[int, bytes]:
@@ -187,10 +175,10 @@ class Hasher:
                 todo.setdefault(e.inode, []).append(e)
         if not todo:
             return out
-        paths = item_paths(self.catalog.db, (links[0].id for links in todo.values()))
+        paths = item_paths(self.catalog, (links[0].id for links in todo.values()))
         work = [(links, paths[links[0].id]) for links in todo.values() if links[0].id in paths]
         self.progress.found(len(work), sum(links[0].size for links, _ in work))
-        pending: list[tuple[object, ...]] = []
+        pending: list[HashRow] = []
         for (links, path), result in zip(work, self._run(kind, [p for _, p in work]), strict=True):
             self.progress.done(1)
             if isinstance(result, MediaError):
@@ -209,9 +197,9 @@ class Hasher:
                     out[e.id] = value
                     cache[e.id] = value
             if len(pending) >= WRITE_BATCH:
-                self._write(pending)
+                store_hashes(self.catalog, pending)
                 pending = []
-        self._write(pending)
+        store_hashes(self.catalog, pending)
         return out
 
     def _run(
@@ -230,16 +218,6 @@ class Hasher:
             return
         with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="hash") as pool:
             yield from _bounded_map(pool, one, paths, window=4 * self.jobs)
-
-    def _write(self, rows: list[tuple[object, ...]]) -> None:
-        if not rows:
-            return
-        with self.catalog.atomic() as db:
-            db.executemany(
-                "INSERT OR REPLACE INTO hashes (item_id, kind, value, size, mtime_ns, dev, ino) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
 
 
 def _bounded_map(

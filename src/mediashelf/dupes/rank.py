@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import os
 import re
-import sqlite3
 from collections.abc import Iterable
 from typing import Any, Final
+
+from mediashelf.catalog.connect import Catalog
+from mediashelf.catalog.dupes import columns_of
 
 #: columns the ranking reads
 RANK_COLUMNS: Final = (
@@ -25,23 +27,16 @@ _LOSSLESS_IMAGES: Final = frozenset({"png", "tiff", "bmp", "gif", "webp-lossless
 _COPY_MARKER = re.compile(
     rb"(?i)(\bcopy\b|\bcopie\b|\bkopie\b|\(\d+\)|\bduplicate\b|~\d*$|\.bak$|\bdup\b)"
 )
-_ID_BATCH: Final = 900
-
 Row = dict[str, Any]
 
 
-def load(db: sqlite3.Connection, ids: Iterable[int]) -> dict[int, Row]:
+def load(catalog: Catalog, ids: Iterable[int]) -> dict[int, Row]:
     """The rows the ranking needs, by item id."""
-    wanted = list(ids)
     out: dict[int, Row] = {}
-    columns = ", ".join(RANK_COLUMNS)
-    for i in range(0, len(wanted), _ID_BATCH):
-        batch = wanted[i : i + _ID_BATCH]
-        sql = f"SELECT {columns} FROM items WHERE id IN ({','.join('?' * len(batch))})"
-        for values in db.execute(sql, batch):
-            row = dict(zip(RANK_COLUMNS, values, strict=True))
-            row["path"] = bytes(row["path"])
-            out[row["id"]] = row
+    for values in columns_of(catalog, ids, RANK_COLUMNS):
+        row = dict(zip(RANK_COLUMNS, values, strict=True))
+        row["path"] = bytes(row["path"])
+        out[row["id"]] = row
     return out
 
 

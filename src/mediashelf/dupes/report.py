@@ -1,12 +1,14 @@
-"""`shelf dupes` output: a text table, or one JSON object per group."""
+"""`shelf dupes` output: a text table, or one JSON object per group; and the plan of a
+resolution (`--resolve` without `--apply`)."""
 
 from __future__ import annotations
 
 import os
 from typing import Any, TextIO
 
-from mediashelf.console import dumps, summary_size
+from mediashelf.console import dumps, file_size, printable_path, summary_size
 from mediashelf.dupes import Group, Result
+from mediashelf.dupes.resolve import Resolution
 
 
 def group_object(group: Group) -> dict[str, Any]:
@@ -49,9 +51,38 @@ def write_text(result: Result, out: TextIO) -> None:
     )
 
 
-def describe_costs(result: Result) -> str:
-    """One line on what the run read: hashes taken from the catalog and files hashed."""
-    s = result.stats
-    cached = sum(s.cached.values())
-    hashed = sum(s.hashed.values())
-    return f"{hashed:,} files hashed ({summary_size(s.bytes_read)} read), {cached:,} hashes cached"
+def print_resolution(res: Resolution, out: TextIO, *, json_mode: bool) -> None:
+    """The plan of a resolution (a dry run): each duplicate, what is done with it, and
+    the file kept in its place."""
+    counts = {
+        "files": len(res.ops),
+        "groups": res.groups,
+        "bytes": res.bytes,
+        "skipped": len(res.skipped),
+    }
+    if json_mode:
+        for op in res.ops:
+            obj: dict[str, object] = {"action": op.action, "path": printable_path(op.path)}
+            if op.dst is not None:
+                obj["dst"] = printable_path(op.dst)
+            obj |= {"keep": printable_path(op.keep), "size": op.size}
+            out.write(dumps(obj) + "\n")
+        for path, reason in res.skipped:
+            out.write(dumps({"skipped": reason, "path": printable_path(path)}) + "\n")
+        out.write(dumps({"plan": counts, "action": res.action, "keep": res.keep}) + "\n")
+        return
+    for op in res.ops:
+        out.write(f"{op.action:<8} {printable_path(op.path)}\n")
+        if op.dst is not None:
+            out.write(f"      -> {printable_path(op.dst)}\n")
+        elif op.action == "hardlink":
+            out.write(f"      -> a hard link to {printable_path(op.keep)}\n")
+        if op.action != "hardlink":
+            out.write(f"         (kept: {printable_path(op.keep)})\n")
+    for path, reason in res.skipped:
+        out.write(f"skip     {printable_path(path)}: {reason}\n")
+    verb = {"move-to": "move", "hardlink": "hard-link"}.get(res.action, res.action)
+    out.write(
+        f"Would {verb} {len(res.ops):,} duplicate files of {res.groups:,} groups; "
+        f"{file_size(res.bytes)} (keep: {res.keep})\n"
+    )

@@ -1,11 +1,11 @@
-"""Resolving groups of byte-identical duplicates: keep one file of each, act on the others.
+"""Resolving groups of duplicates: keep one file of each, act on the others.
 
     groups (find_dupes) + keep rule + action → Resolution (steps, printed by a dry run)
-                                             → organize journal (apply.execute) → undo
+                                             → the journal (journal.run) → undo
 
 Planning reads the catalog and the disk and changes nothing.  Every step goes through
-the organize journal, so a crash is recovered and `shelf undo` reverses a run (but a
-deletion).  Just before each file is acted on, it and the file kept in its place are
+the journal, as organize's do, so a crash is recovered and `shelf undo` reverses a run
+(but a deletion).  Just before each file is acted on, it and the file kept in its place are
 checked again: the fingerprint the catalog holds (size, mtime_ns, dev, ino) and the full
 xxh3-128 hash of the group; a file that fails is skipped and reported, never touched.
 
@@ -16,29 +16,23 @@ are its hard links; other paths to a duplicate's inode (its hard links) are left
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Final, TextIO
+from typing import Final
 
+from mediashelf import journal
 from mediashelf.catalog.connect import Catalog
-from mediashelf.console import Progress, dumps, file_size, printable_path
+from mediashelf.catalog.dupes import fingerprints
+from mediashelf.catalog.journal import Step
 from mediashelf.dupes import Group, Member
 from mediashelf.dupes.hashing import CHANGED_MESSAGE, Fingerprint, HashKind, hash_file
 from mediashelf.errors import ConfigError, MediaError
-from mediashelf.organize import apply, journal
-from mediashelf.organize.journal import Step
+from mediashelf.events import Sink
+from mediashelf.journal.results import Outcome
+from mediashelf.journal.trash import trash_dir, trash_name
 
 KEEP_RULES: Final = ("best", "first", "newest", "oldest", "path:PREFIX")
 ACTIONS: Final = ("trash", "move-to", "hardlink", "delete")
-#: the journal action each resolution action is performed as
-_JOURNAL_ACTION: Final = {
-    "trash": "trash",
-    "move-to": "move",
-    "hardlink": "link-over",
-    "delete": "delete",
-}
-_ID_BATCH: Final = 900
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,21 +91,11 @@ class _Row:
     full_hash: bytes | None
 
 
-def _rows(db: sqlite3.Connection, ids: Iterable[int]) -> dict[int, _Row]:
-    wanted = list(ids)
+def _rows(catalog: Catalog, ids: Iterable[int]) -> dict[int, _Row]:
     out: dict[int, _Row] = {}
-    for i in range(0, len(wanted), _ID_BATCH):
-        batch = wanted[i : i + _ID_BATCH]
-        marks = ",".join("?" * len(batch))
-        sql = (
-            "SELECT i.id, i.path, i.size, i.mtime_ns, i.dev, i.ino, h.value FROM items i "
-            "LEFT JOIN hashes h ON h.item_id = i.id AND h.kind = 'full' AND h.size = i.size "
-            "AND h.mtime_ns = i.mtime_ns AND h.dev = i.dev AND h.ino = i.ino "
-            f"WHERE i.id IN ({marks})"
-        )
-        for rid, path, size, mtime_ns, dev, ino, value in db.execute(sql, batch):
-            fp = (size, mtime_ns, dev, ino)
-            out[rid] = _Row(bytes(path), fp, bytes(value) if value is not None else None)
+    for rid, path, size, mtime_ns, dev, ino, value in fingerprints(catalog, ids):
+        fp = (size, mtime_ns, dev, ino)
+        out[rid] = _Row(bytes(path), fp, bytes(value) if value is not None else None)
     return out
 
 
@@ -143,80 +127,11 @@ def _unique(candidate: bytes, taken: set[bytes]) -> bytes:
     return out
 
 
-# -- the freedesktop.org trash -------------------------------------------------------------------
-
-
-def home_trash() -> bytes:
-    """$XDG_DATA_HOME/Trash ($XDG_DATA_HOME: ~/.local/share when unset or relative)."""
-    data = os.environ.get("XDG_DATA_HOME", "")
-    if not os.path.isabs(data):
-        data = os.path.join(os.path.expanduser("~"), ".local", "share")
-    return os.path.join(os.fsencode(data), b"Trash")
-
-
-def _device(path: bytes) -> int:
-    """The device of `path`, or of its nearest existing folder."""
-    while True:
-        try:
-            return os.stat(path).st_dev
-        except FileNotFoundError:
-            parent = os.path.dirname(path)
-            if parent == path:
-                raise
-            path = parent
-
-
-def _topdir(folder: bytes, dev: int) -> bytes:
-    """The mount point of the filesystem `folder` is on."""
-    while True:
-        parent = os.path.dirname(folder)
-        if parent == folder or os.stat(parent).st_dev != dev:
-            return folder
-        folder = parent
-
-
-def trash_dir(path: bytes) -> bytes:
-    """The trash a file goes to: the home trash when on its device, else the trash of
-    the file's filesystem: `$topdir/.Trash/$uid` when an administrator made `$topdir/.Trash`
-    (a folder with the sticky bit, not a symlink), else `$topdir/.Trash-$uid`."""
-    dev = os.lstat(path).st_dev
-    home = home_trash()
-    if _device(home) == dev:
-        return home
-    top = _topdir(os.path.dirname(path), dev)
-    uid = os.getuid()
-    shared = os.path.join(top, b".Trash")
-    try:
-        st = os.lstat(shared)
-    except OSError:
-        pass
-    else:
-        import stat
-
-        if stat.S_ISDIR(st.st_mode) and st.st_mode & stat.S_ISVTX:
-            return os.path.join(shared, b"%d" % uid)
-    return os.path.join(top, b".Trash-%d" % uid)
-
-
-def _trash_name(trash: bytes, name: bytes, taken: set[bytes]) -> bytes:
-    """TRASH/files/NAME with a NAME neither there nor in info/ (`name.2.ext`, …)."""
-    stem, ext = os.path.splitext(name)
-    n = 1
-    while True:
-        candidate = name if n == 1 else b"%s.%d%s" % (stem, n, ext)
-        dst = os.path.join(trash, b"files", candidate)
-        info = os.path.join(trash, b"info", candidate + b".trashinfo")
-        if dst not in taken and not os.path.lexists(dst) and not os.path.lexists(info):
-            taken.add(dst)
-            return dst
-        n += 1
-
-
 # -- the plan ----------------------------------------------------------------------------------
 
 
 def plan(
-    db: sqlite3.Connection,
+    catalog: Catalog,
     groups: Sequence[Group],
     keep: str,
     action: str,
@@ -232,71 +147,78 @@ def plan(
     if (action == "move-to") != (to is not None):
         raise ConfigError("--action move-to needs --to DIR (and --to goes with move-to only)")
     check_keep(keep)
+    if action == "hardlink" and any(g.kind != "exact" for g in groups):
+        raise ConfigError(
+            "--action hardlink needs byte-identical files (--exact): a link would "
+            "change what the other files hold"
+        )
     res = Resolution(action, keep, to)
-    rows = _rows(db, (m.id for g in groups for m in g.members))
-    chosen: list[tuple[Member, Member]] = []  # (duplicate, kept)
-    for group in groups:
-        if group.kind != "exact" and action == "hardlink":
-            raise ConfigError(
-                "--action hardlink needs byte-identical files (--exact): a link would "
-                "change what the other files hold"
-            )
-        compare = {"exact": "full", "audio": "audio"}.get(group.kind, "")
-        members = [m for m in group.members if m.id in rows]
-        if len(members) < 2:
+    rows = _rows(catalog, (m.id for g in groups for m in g.members))
+    chosen = [pair for group in groups for pair in _choose(group, rows, res)]
+    _add_steps(res, chosen, rows)
+    return res
+
+
+def _choose(group: Group, rows: dict[int, _Row], res: Resolution) -> list[tuple[Member, Member]]:
+    """(duplicate, kept) for each file of `group` to act on; their targets in `res`."""
+    compare = {"exact": "full", "audio": "audio"}.get(group.kind, "")
+    members = [m for m in group.members if m.id in rows]
+    if len(members) < 2:
+        return []
+    kept = _keeper(members, rows, res.keep)
+    chosen = []
+    for m in members:
+        if m is kept:
             continue
-        kept = _keeper(members, rows, keep)
-        acted = 0
-        for m in members:
-            if m is kept:
-                continue
-            if action == "hardlink" and rows[m.id].fingerprint[2] != rows[kept.id].fingerprint[2]:
-                res.skipped.append((m.path, "on another filesystem than the copy kept"))
-                continue
-            chosen.append((m, kept))
-            group_hash = (
-                (rows[kept.id].full_hash or rows[m.id].full_hash) if compare == "full" else None
-            )
-            res.targets[m.path] = Target(
-                rows[m.id].fingerprint, kept.path, rows[kept.id].fingerprint, group_hash, compare
-            )
-            acted += 1
-        res.groups += 1 if acted else 0
+        if res.action == "hardlink" and rows[m.id].fingerprint[2] != rows[kept.id].fingerprint[2]:
+            res.skipped.append((m.path, "on another filesystem than the copy kept"))
+            continue
+        chosen.append((m, kept))
+        group_hash = (
+            (rows[kept.id].full_hash or rows[m.id].full_hash) if compare == "full" else None
+        )
+        res.targets[m.path] = Target(
+            rows[m.id].fingerprint, kept.path, rows[kept.id].fingerprint, group_hash, compare
+        )
+    res.groups += 1 if chosen else 0
+    return chosen
+
+
+def _add_steps(res: Resolution, chosen: list[tuple[Member, Member]], rows: dict[int, _Row]) -> None:
+    """The journal step (and the printed operation) of each duplicate acted on."""
     taken: set[bytes] = set()
     root = b""
-    if action == "move-to" and chosen:
+    if res.action == "move-to" and chosen:
         root = os.path.commonpath([os.path.dirname(m.path) for m, _ in chosen])
     trashes: dict[bytes, bytes] = {}
     for m, kept in chosen:
         dst: bytes | None = None
-        if action == "trash":
+        if res.action == "trash":
             folder = os.path.dirname(m.path)
             if folder not in trashes:
                 trashes[folder] = trash_dir(m.path)
-            dst = _trash_name(trashes[folder], os.path.basename(m.path), taken)
+            dst = trash_name(trashes[folder], os.path.basename(m.path), taken)
             step = Step("trash", m.path, dst, m.size, None, m.id)
-        elif action == "move-to":
-            assert to is not None
-            dst = _unique(os.path.join(to, os.path.relpath(m.path, root)), taken)
+        elif res.action == "move-to":
+            assert res.dest is not None
+            dst = _unique(os.path.join(res.dest, os.path.relpath(m.path, root)), taken)
             step = Step("move", m.path, dst, m.size, None, m.id)
-        elif action == "hardlink":
+        elif res.action == "hardlink":
             mtime_ns = rows[m.id].fingerprint[1]
             step = Step("link-over", kept.path, m.path, m.size, mtime_ns, m.id)
         else:
             step = Step("delete", None, m.path, m.size, None, m.id)
-        res.ops.append(Op(action, m.path, dst, kept.path, m.size))
+        res.ops.append(Op(res.action, m.path, dst, kept.path, m.size))
         res.steps.append(step)
-    if action == "move-to":
-        dirs = {os.path.dirname(s.dst) for s in res.steps}
-        res.steps[:0] = [Step("mkdir", None, d) for d in apply.missing_dirs(sorted(dirs))]
-    return res
+    if res.action == "move-to":
+        res.steps[:0] = journal.mkdir_steps({os.path.dirname(s.dst) for s in res.steps})
 
 
 # -- checking just before each step ----------------------------------------------------------------
 
 
 class Verifier:
-    """`check(step)` for `apply.execute`: None when the duplicate and the file kept in its
+    """`check(step)` for `journal.execute`: None when the duplicate and the file kept in its
     place are still what the catalog says and have the same bytes, else why not."""
 
     def __init__(self, targets: dict[bytes, Target]) -> None:
@@ -338,60 +260,14 @@ def execute(
     res: Resolution,
     command: str,
     *,
-    progress: Progress | None = None,
+    sink: Sink | None = None,
     fail_after: int | None = None,
-) -> apply.Outcome:
-    """Apply a resolution through the organize journal, as one run `shelf undo` reverses."""
-    run_id = journal.start_run(catalog, command, f"dupes {res.action}", res.dest)
-    outcome = apply.execute(
-        catalog,
-        run_id,
-        res.steps,
-        progress=progress,
-        fail_after=fail_after,
-        dest=res.dest,
-        check=Verifier(res.targets),
-    )
-    journal.finish_run(catalog, run_id, outcome.status, outcome.counts)
-    return outcome
-
-
-# -- printing the plan -------------------------------------------------------------------------------
-
-
-def print_plan(res: Resolution, out: TextIO, *, json_mode: bool) -> None:
-    counts = {
-        "files": len(res.ops),
-        "groups": res.groups,
-        "bytes": res.bytes,
-        "skipped": len(res.skipped),
-    }
-    if json_mode:
-        for op in res.ops:
-            obj: dict[str, object] = {"action": op.action, "path": printable_path(op.path)}
-            if op.dst is not None:
-                obj["dst"] = printable_path(op.dst)
-            obj |= {"keep": printable_path(op.keep), "size": op.size}
-            out.write(dumps(obj) + "\n")
-        for path, reason in res.skipped:
-            out.write(dumps({"skipped": reason, "path": printable_path(path)}) + "\n")
-        out.write(dumps({"plan": counts, "action": res.action, "keep": res.keep}) + "\n")
-        return
-    for op in res.ops:
-        out.write(f"{op.action:<8} {printable_path(op.path)}\n")
-        if op.dst is not None:
-            out.write(f"      -> {printable_path(op.dst)}\n")
-        elif op.action == "hardlink":
-            out.write(f"      -> a hard link to {printable_path(op.keep)}\n")
-        if op.action != "hardlink":
-            out.write(f"         (kept: {printable_path(op.keep)})\n")
-    for path, reason in res.skipped:
-        out.write(f"skip     {printable_path(path)}: {reason}\n")
-    verb = {"move-to": "move", "hardlink": "hard-link"}.get(res.action, res.action)
-    out.write(
-        f"Would {verb} {len(res.ops):,} duplicate files of {res.groups:,} groups; "
-        f"{file_size(res.bytes)} (keep: {res.keep})\n"
-    )
+) -> Outcome:
+    """Apply a resolution through the journal, as one run `shelf undo` reverses."""
+    return journal.run(
+        catalog, command, f"dupes {res.action}", res.dest, res.steps,
+        sink=sink, fail_after=fail_after, dest=res.dest, check=Verifier(res.targets),
+    )  # fmt: skip
 
 
 __all__ = ["ACTIONS", "KEEP_RULES", "Resolution", "Verifier", "check_keep", "execute", "plan"]

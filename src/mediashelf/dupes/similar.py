@@ -14,22 +14,24 @@ their few neighbours, and only the hashes found there are compared in full.
 from __future__ import annotations
 
 import itertools
+import os
 import re
-import sqlite3
 from collections import defaultdict
 from collections.abc import Hashable, Iterable
-from typing import Any, Final
+from concurrent.futures import ThreadPoolExecutor
+from typing import Final
 
+from mediashelf.catalog import dupes as rows_of
+from mediashelf.catalog.connect import Catalog
+from mediashelf.catalog.dialect import Compiled
 from mediashelf.catalog.folding import fold
-from mediashelf.dupes.hashing import Entry
+from mediashelf.dupes.hashing import Entry, entry
 
 DEFAULT_DURATION_TOLERANCE: Final = 2.0
 DEFAULT_PHASH_DISTANCE: Final = 6
 _PARTS: Final = 4
 _PART_BITS: Final = 64 // _PARTS
 _NON_WORD = re.compile(r"[\W_]+")
-
-_COLUMNS: Final = "id, size, mtime_ns, dev, ino, quick_hash"
 
 
 class _Union:
@@ -59,11 +61,6 @@ def _clusters(union: _Union, entries: dict[int, Entry]) -> list[list[Entry]]:
     return [g for g in groups.values() if len({e.inode for e in g}) > 1]
 
 
-def _entry(row: Any) -> Entry:
-    qh = row[5]
-    return Entry(row[0], row[1], row[2], row[3], row[4], bytes(qh) if qh is not None else None)
-
-
 def normalize(text: str) -> str:
     """Case, accents, punctuation and spacing folded away: "Don't Stop!" → "don t stop"."""
     return _NON_WORD.sub(" ", fold(text)).strip()
@@ -79,19 +76,13 @@ def _link_all(union: _Union, ids: Iterable[int]) -> None:
             union.union(first, rid)
 
 
-def audio_clusters(
-    db: sqlite3.Connection, where: str, params: list[Any], tolerance: float
-) -> list[list[Entry]]:
-    sql = (
-        f"SELECT {_COLUMNS}, albumartist, artist, title, duration, mb_recordingid FROM items "
-        f"WHERE kind = 'audio' AND size > 0 AND {where}"
-    )
+def audio_clusters(catalog: Catalog, compiled: Compiled, tolerance: float) -> list[list[Entry]]:
     entries: dict[int, Entry] = {}
     by_name: dict[Hashable, list[tuple[float, int]]] = defaultdict(list)
     by_mbid: dict[str, list[int]] = defaultdict(list)
-    for row in db.execute(sql, params):
+    for row in rows_of.recordings(catalog, compiled):
         albumartist, artist, title, duration, mbid = row[6:11]
-        e = _entry(row)
+        e = entry(row)
         who = normalize(albumartist or artist or "")
         what = normalize(title or "")
         if who and what and duration is not None:
@@ -124,27 +115,20 @@ def _neighbours(radius: int) -> list[int]:
     return masks
 
 
-def fill_phashes(db: sqlite3.Connection, where: str, params: list[Any], jobs: int = 2) -> int:
+def fill_phashes(catalog: Catalog, compiled: Compiled, jobs: int = 2) -> int:
     """Compute the perceptual hashes the scan left for later (PNG, WebP …) and store them.
 
     A hash is stored only if the file still has the size and mtime the catalog has, so
     it belongs to that file; a changed file is re-read by the next scan, which clears
     it.  '' marks an image that cannot be hashed, so it is not tried again.
     """
-    import os
-    from concurrent.futures import ThreadPoolExecutor
-
     from mediashelf.extract.image.phash import PHASH_MAX_PIXELS, phash_path
 
-    rows = db.execute(
-        "SELECT id, path, size, mtime_ns FROM items WHERE kind = 'image' AND phash IS NULL "
-        f"AND error IS NULL AND missing = 0 AND size > 0 AND {where}",
-        params,
-    ).fetchall()
+    rows = rows_of.unphashed(catalog, compiled)
     if not rows:
         return 0
 
-    def one(row: tuple[int, bytes, int, int]) -> tuple[int, str, int, int] | None:
+    def one(row: tuple[int, bytes, int, int]) -> tuple[str, int, int, int] | None:
         rid, path, size, mtime_ns = row
         try:
             st = os.stat(path)
@@ -152,36 +136,24 @@ def fill_phashes(db: sqlite3.Connection, where: str, params: list[Any], jobs: in
             return None
         if (st.st_size, st.st_mtime_ns) != (size, mtime_ns):
             return None  # changed since the scan: its hash would not be this row's
-        return rid, phash_path(path, PHASH_MAX_PIXELS), size, mtime_ns
+        return phash_path(path, PHASH_MAX_PIXELS), rid, size, mtime_ns
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         done = [r for r in pool.map(one, rows) if r is not None]
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        db.executemany(
-            "UPDATE items SET phash = ? WHERE id = ? AND size = ? AND mtime_ns = ?",
-            [(value, rid, size, mtime_ns) for rid, value, size, mtime_ns in done],
-        )
-        db.execute("COMMIT")
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
+    rows_of.store_phashes(catalog, done)
     return len(done)
 
 
-def image_clusters(
-    db: sqlite3.Connection, where: str, params: list[Any], distance: int
-) -> list[list[Entry]]:
-    fill_phashes(db, where, params)
-    sql = f"SELECT {_COLUMNS}, phash FROM items WHERE phash IS NOT NULL AND size > 0 AND {where}"
+def image_clusters(catalog: Catalog, compiled: Compiled, distance: int) -> list[list[Entry]]:
+    fill_phashes(catalog, compiled)
     entries: dict[int, Entry] = {}
     hashes: list[tuple[int, int]] = []
-    for row in db.execute(sql, params):
+    for row in rows_of.phashed(catalog, compiled):
         try:
             value = int(row[6], 16)
         except (TypeError, ValueError):
             continue
-        e = _entry(row)
+        e = entry(row)
         entries[e.id] = e
         hashes.append((value, e.id))
     union = _Union()

@@ -1,4 +1,4 @@
-"""The file operations organize performs, each one all-or-nothing on disk.
+"""The file operations of the journal, each one all-or-nothing on disk.
 
 - A rename never replaces an existing file: `renameat2(RENAME_NOREPLACE)`, else a
   hard link and unlink (also atomic and no-clobber), else a checked rename.
@@ -16,11 +16,11 @@ import contextlib
 import ctypes
 import errno
 import fcntl
+import filecmp
 import os
 import shutil
-import time
 from collections.abc import Iterator
-from typing import Final
+from typing import Any, Final
 
 import xxhash
 
@@ -65,7 +65,7 @@ def rename_noreplace(src: bytes, dst: bytes) -> None:
 
 
 @contextlib.contextmanager
-def _removed_on_error(path: bytes) -> Iterator[None]:
+def removed_on_error(path: bytes) -> Iterator[None]:
     """Delete `path` (a temporary file or a .trashinfo) if the block does not finish."""
     try:
         yield
@@ -75,7 +75,7 @@ def _removed_on_error(path: bytes) -> Iterator[None]:
         raise
 
 
-def _fsync_dir(path: bytes) -> None:
+def fsync_dir(path: bytes) -> None:
     with contextlib.suppress(OSError):
         fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
         try:
@@ -130,17 +130,15 @@ def _fresh_temp(dst: bytes) -> bytes:
 def copy_verified(src: bytes, dst: bytes, *, reflink: bool = False) -> None:
     """Copy `src` to a new file `dst` (never replacing one), durably and verified."""
     tmp = _fresh_temp(dst)
-    with _removed_on_error(tmp):
+    with removed_on_error(tmp):
         (_clone_to_temp if reflink else _copy_to_temp)(src, tmp)
         shutil.copystat(src, tmp, follow_symlinks=False)
         rename_noreplace(tmp, dst)
-    _fsync_dir(os.path.dirname(dst))
+    fsync_dir(os.path.dirname(dst))
 
 
 def same_bytes(a: bytes, b: bytes) -> bool:
     """Whether two files hold the same bytes (False when either cannot be read)."""
-    import filecmp
-
     try:
         return filecmp.cmp(a, b, shallow=False)
     except OSError:
@@ -157,7 +155,7 @@ def move(src: bytes, dst: bytes) -> bool:
             raise
     copy_verified(src, dst)
     os.unlink(src)
-    _fsync_dir(os.path.dirname(src))
+    fsync_dir(os.path.dirname(src))
     return True
 
 
@@ -169,41 +167,7 @@ def symlink(src: bytes, dst: bytes) -> None:
     os.symlink(src, dst)
 
 
-# -- resolving duplicates ---------------------------------------------------------------------
-
-
-def trash_info(dst: bytes) -> bytes:
-    """The .trashinfo of a file trashed to `dst` (TRASH/files/NAME → TRASH/info/NAME.trashinfo)."""
-    files, name = os.path.split(dst)
-    return os.path.join(os.path.dirname(files), b"info", name + b".trashinfo")
-
-
-def trash(src: bytes, dst: bytes) -> None:
-    """Move `src` to `dst` (TRASH/files/NAME) the freedesktop.org way: the .trashinfo is
-    written first, exclusively (it reserves NAME), then the file is renamed (no-replace)."""
-    from urllib.parse import quote
-
-    info = trash_info(dst)
-    for folder in (os.path.dirname(os.path.dirname(dst)), os.path.dirname(dst)):
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-    os.makedirs(os.path.dirname(info), mode=0o700, exist_ok=True)
-    when = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime())
-    text = f"[Trash Info]\nPath={quote(os.path.abspath(src), safe='/')}\nDeletionDate={when}\n"
-    fd = os.open(info, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with _removed_on_error(info):
-        with os.fdopen(fd, "w", encoding="ascii") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        rename_noreplace(src, dst)
-    _fsync_dir(os.path.dirname(dst))
-
-
-def untrash(src: bytes, dst: bytes) -> None:
-    """Put a trashed file (`src`, TRASH/files/NAME) back at `dst`; drop its .trashinfo."""
-    rename_noreplace(src, dst)
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(trash_info(src))
+# -- replacing a file by a link to another, and back ------------------------------------------
 
 
 def link_over(src: bytes, dst: bytes) -> None:
@@ -211,19 +175,28 @@ def link_over(src: bytes, dst: bytes) -> None:
     over it (atomic: `dst` is at every moment either the old file or the link)."""
     tmp = _fresh_temp(dst)
     os.link(src, tmp, follow_symlinks=False)
-    with _removed_on_error(tmp):
+    with removed_on_error(tmp):
         os.rename(tmp, dst)
-    _fsync_dir(os.path.dirname(dst))
+    fsync_dir(os.path.dirname(dst))
 
 
 def unshare(dst: bytes, mtime_ns: int | None) -> None:
     """Make `dst` (a hard link) an independent file with the same bytes: a verified copy
     under its temporary name renamed over it; `mtime_ns` restores its modification time."""
     tmp = _fresh_temp(dst)
-    with _removed_on_error(tmp):
+    with removed_on_error(tmp):
         _copy_to_temp(dst, tmp)
         shutil.copymode(dst, tmp)
         if mtime_ns is not None:
             os.utime(tmp, ns=(mtime_ns, mtime_ns))
         os.rename(tmp, dst)
-    _fsync_dir(os.path.dirname(dst))
+    fsync_dir(os.path.dirname(dst))
+
+
+def stat_after(path: bytes) -> dict[str, Any] | None:
+    """What a finished operation left at `path`, for undo to check it is unchanged."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return {"dev": st.st_dev, "ino": st.st_ino, "size": st.st_size, "mtime_ns": st.st_mtime_ns}

@@ -1,0 +1,34 @@
+"""Resolving duplicates: keep one file of each group, act on the others, through the
+journal (the same life as an organize run: `undo` reverses it, but a deletion)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from mediashelf.catalog.connect import Catalog
+from mediashelf.dupes import Group
+from mediashelf.dupes import resolve as resolution
+from mediashelf.dupes.resolve import Resolution
+from mediashelf.events import Sink
+from mediashelf.journal import Outcome
+
+
+def plan(
+    catalog: Catalog, groups: Sequence[Group], keep: str, action: str, to: bytes | None
+) -> Resolution:
+    """What would be done with each duplicate (a dry run prints it).  Changes nothing."""
+    return resolution.plan(catalog, groups, keep, action, to)
+
+
+def apply(
+    catalog: Catalog,
+    res: Resolution,
+    *,
+    command: str,
+    sink: Sink,
+    fail_after: int | None = None,
+) -> Outcome:
+    """Carry out a resolution as one journaled run (the catalog under the writer lease).
+    Each duplicate and the file kept in its place are checked again just before."""
+    sink.found(len(res.steps), 0)
+    return resolution.execute(catalog, res, command, sink=sink, fail_after=fail_after)

@@ -12,9 +12,8 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from mediashelf.catalog.connect import default_db_path
 from mediashelf.errors import ConfigError
-from mediashelf.xdg import config_home
+from mediashelf.xdg import config_home, data_home
 
 #: beets ignores the same names by default.
 DEFAULT_EXCLUDE: tuple[str, ...] = (".*", "*~", "System Volume Information", "lost+found")
@@ -82,6 +81,11 @@ class Settings:
         if jobs <= 0:
             return max(1, _cpus() * max(1, -jobs))
         return jobs
+
+
+def default_db_path() -> Path:
+    """`$XDG_DATA_HOME/mediashelf/library.db` (default `~/.local/share/mediashelf/library.db`)."""
+    return data_home() / "mediashelf" / "library.db"
 
 
 def default_config_path() -> Path:

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Final
 
-from mediashelf.errors import ShelfError
+from mediashelf.errors import EXIT_INTERRUPTED, EXIT_OK, ShelfError
 
 INSTALL_HINT: Final = "generating a library needs PyAV: pip install -e '.[dev]'"
 DEFAULT_WORKDIR: Final = Path("~/.cache/mediashelf-bench")
@@ -157,7 +157,7 @@ def bench_main(argv: list[str]) -> int:
                 f"{report.root}: {state}: {report.files} files ({kinds}; "
                 f"{report.sidecars} other), {report.bytes / 1e6:.0f} MB"
             )
-            return 0
+            return EXIT_OK
         import shlex
 
         from mediashelf.bench.run import run_bench
@@ -174,10 +174,10 @@ def bench_main(argv: list[str]) -> int:
             shelf_cmd=shlex.split(args.shelf) if args.shelf else None,
             beets_cmd=shlex.split(args.beets) if args.beets else None,
         )
-        return 0
+        return EXIT_OK
     except BenchError as e:
         print(f"shelf bench: {e}", file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:
         print("shelf bench: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED

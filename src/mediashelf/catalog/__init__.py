@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 
-from mediashelf.catalog.connect import Catalog, default_db_path, open_catalog
+from mediashelf.catalog.connect import Catalog, open_catalog
 
-__all__ = ["Catalog", "default_db_path", "driver_error", "open_catalog"]
+__all__ = ["Catalog", "driver_error", "open_catalog"]
 
 
 def driver_error(exc: BaseException) -> str | None:

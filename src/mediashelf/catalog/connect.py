@@ -14,7 +14,6 @@ from pathlib import Path
 from mediashelf.catalog.dialect import REGEX_BUDGET, Compiled, Rendered, SQLiteDialect
 from mediashelf.catalog.schema import migrate
 from mediashelf.errors import CatalogBusy, CatalogError
-from mediashelf.xdg import data_home
 
 #: descriptors of writer leases this process holds (see `drop_inherited_locks`)
 _HELD_LOCKS: set[int] = set()
@@ -30,11 +29,6 @@ def drop_inherited_locks() -> None:
         with contextlib.suppress(OSError):
             os.close(fd)
     _HELD_LOCKS.clear()
-
-
-def default_db_path() -> Path:
-    """`$XDG_DATA_HOME/mediashelf/library.db` (default `~/.local/share/mediashelf/library.db`)."""
-    return data_home() / "mediashelf" / "library.db"
 
 
 class Catalog:

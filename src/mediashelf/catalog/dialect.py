@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
 from mediashelf.catalog import tree as t
-from mediashelf.catalog.queries import prefix_range
 from mediashelf.catalog.tree import Compiled
+from mediashelf.catalog.values import prefix_range
 from mediashelf.errors import QueryError
 
 __all__ = [

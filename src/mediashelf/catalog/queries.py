@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from mediashelf.catalog.values import iso_utc
 from mediashelf.model import BOOL_FIELDS, LIST_FIELDS, MEDIA_FIELDS
 
 if TYPE_CHECKING:
@@ -48,21 +48,6 @@ def _item(row: sqlite3.Row | tuple[Any, ...]) -> Item:
             value = bool(value)
         fields[name] = value
     return Item(rid, path, bool(missing), error, fields, json.loads(extra) if extra else {})
-
-
-def iso_utc(ns: int | None) -> str | None:
-    """Nanoseconds since the epoch as ISO 8601 in UTC, to the second."""
-    if ns is None:
-        return None
-    return dt.datetime.fromtimestamp(ns / 1e9, dt.UTC).isoformat(timespec="seconds")
-
-
-def prefix_range(prefix: bytes) -> tuple[bytes, bytes, bytes]:
-    """(exact, low, high) so that `path = exact OR path >= low AND path < high` is the subtree."""
-    base = prefix.rstrip(b"/") or b"/"
-    if base == b"/":
-        return base, b"/", b"0"
-    return base, base + b"/", base + b"0"
 
 
 def get_item(catalog: Catalog, path: bytes) -> Item | None:

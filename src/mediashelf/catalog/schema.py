@@ -27,10 +27,8 @@ def _run_script(db: sqlite3.Connection, script: str) -> None:
         raise ValueError(f"incomplete SQL statement in migration: {statement[:60]!r}")
 
 
-def _m0001_initial(db: sqlite3.Connection) -> None:
-    _run_script(
-        db,
-        """
+#: the first schema, as released
+_M0001_SQL: Final = """
 CREATE TABLE folders (
     id INTEGER PRIMARY KEY,
     path BLOB NOT NULL UNIQUE,
@@ -132,8 +130,11 @@ CREATE TABLE failures (
 );
 CREATE INDEX failures_path ON failures(path);
 CREATE INDEX failures_scan ON failures(scan_id);
-""",
-    )
+"""
+
+
+def _m0001_initial(db: sqlite3.Connection) -> None:
+    _run_script(db, _M0001_SQL)
 
 
 def _m0002_failed_items_index(db: sqlite3.Connection) -> None:

@@ -51,13 +51,13 @@ def applying_parent() -> argparse.ArgumentParser:
 
 
 def settings_of(args: argparse.Namespace, **flags: object) -> Settings:
-    from mediashelf.config import load_settings
+    from mediashelf.app.settings import load
 
-    return load_settings(
+    return load(
         config_path=Path(args.config) if args.config else None,
         db=args.db,
         profile=getattr(args, "profile", None),
-        **flags,  # type: ignore[arg-type]
+        **flags,
     )
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import IO, Any, Final
 
 from mediashelf.catalog.find import Row
-from mediashelf.catalog.queries import iso_utc
+from mediashelf.catalog.values import iso_utc
 from mediashelf.console import dumps
 from mediashelf.model import AUDIO_FIELD_NAMES, BOOL_FIELDS, LIST_FIELDS, VISUAL_FIELDS
 from mediashelf.query.display import row_values

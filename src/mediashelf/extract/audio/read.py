@@ -27,7 +27,7 @@ import errno
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, BinaryIO, Final
+from typing import Any, BinaryIO, Final
 
 from mediashelf.errors import Corrupt, MediaError, TooLarge, Unreadable, Unsupported
 from mediashelf.extract.audio.detect import Detection, detect
@@ -37,10 +37,6 @@ from mediashelf.extract.audio.stream import stream_fields
 from mediashelf.extract.audio.tags import read_ape, read_asf, read_id3, read_mp4
 from mediashelf.extract.audio.values import Collector
 from mediashelf.extract.audio.vorbis import read_flac_pictures, read_vorbis
-from mediashelf.model import FileStat
-
-if TYPE_CHECKING:
-    from mediashelf.extract.video.read import VideoInfo
 
 #: Extensions (lower-case, no dot) of every format mutagen reads.
 AUDIO_EXTENSIONS: Final[frozenset[str]] = frozenset(EXTENSION_FORMATS)
@@ -214,17 +210,6 @@ def _error(label: str, e: Exception, fileobj: BinaryIO) -> MediaError:
 def _describe(e: BaseException) -> str:
     text = str(e).strip().strip("\"'")
     return text if text else type(e).__name__
-
-
-def read(fileobj: BinaryIO, fs: FileStat, ext: str, head: bytes) -> AudioInfo | VideoInfo:
-    """The registry's entry point: `read_audio`, and for an MP4, ASF or Ogg file with a
-    video stream, the video reader's fields added (see `video.read.add_video_fields`)."""
-    info = read_audio(fileobj, fs.path, ext, head)
-    if info.kind == "video":
-        from mediashelf.extract.video.read import add_video_fields
-
-        return add_video_fields(info, fileobj, fs.path, ext, head)
-    return info
 
 
 def preload(paths: Sequence[bytes]) -> None:

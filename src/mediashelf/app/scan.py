@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from mediashelf.catalog import Catalog
 from mediashelf.config import Settings
@@ -28,7 +28,13 @@ def check_roots(paths: Sequence[str | bytes]) -> list[bytes]:
 
 
 def scan(
-    settings: Settings, catalog: Catalog, roots: Sequence[str | bytes], *, full: bool, sink: Sink
+    settings: Settings,
+    catalog: Catalog,
+    roots: Sequence[str | bytes],
+    *,
+    full: bool,
+    sink: Sink,
+    accept_missing: bool = False,
 ) -> ScanSummary:
     """Scan `roots` (paths as the user gave them) into `catalog`, which the caller holds
     under the writer lease (see `app.session.writing`).
@@ -36,5 +42,33 @@ def scan(
     New and changed files are read, moves keep their rows, files gone are marked
     missing.  `sink` hears the files found and done, and one event per file that
     failed (`failed`, detail "kind: message") or moved (`moved`, detail the old path).
+    The mount guard holds the missing marks of a root that looks unmounted, or of
+    which too much vanished at once (`summary.held`), unless `accept_missing`.
     """
-    return run_scan(catalog, settings, check_roots(roots), full=full, progress=sink)
+    return run_scan(
+        catalog,
+        settings,
+        check_roots(roots),
+        full=full,
+        progress=sink,
+        accept_missing=accept_missing,
+    )
+
+
+def rescan(
+    settings: Settings,
+    catalog: Catalog,
+    folders: Sequence[bytes],
+    *,
+    within: Sequence[bytes],
+    shallow: Collection[bytes] = (),
+    sink: Sink,
+) -> ScanSummary:
+    """An incremental scan of `folders` (absolute), each inside one of the roots
+    `within`: what a watcher does with the folders it heard change.
+
+    A folder in `shallow` is rescanned without its sub-folders; one that no longer
+    exists has its files marked missing (a deleted folder).  The mount guard judges
+    the roots `within`, so a root that went away marks nothing missing.
+    """
+    return run_scan(catalog, settings, list(folders), progress=sink, within=within, shallow=shallow)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 from collections.abc import Collection, Sequence
 
+from mediashelf.app.session import reading
 from mediashelf.catalog import Catalog
 from mediashelf.config import Settings
 from mediashelf.errors import ConfigError
 from mediashelf.events import Sink
 from mediashelf.scan import ScanSummary, run_scan
+from mediashelf.scan.guard import Guard
 
 
 def check_roots(paths: Sequence[str | bytes]) -> list[bytes]:
@@ -72,3 +74,21 @@ def rescan(
     the roots `within`, so a root that went away marks nothing missing.
     """
     return run_scan(catalog, settings, list(folders), progress=sink, within=within, shallow=shallow)
+
+
+def root_problem(settings: Settings, root: bytes) -> str | None:
+    """Why the mount guard would not let a scan judge the files under `root` now
+    (gone, unreadable, empty, another filesystem); None when it would."""
+    from mediashelf.errors import CatalogError
+
+    try:
+        catalog = reading(settings)
+    except CatalogError:  # no catalog yet: nothing catalogued to protect
+        return None
+    try:
+        guard = Guard(
+            catalog, [root], share=settings.hold_missing_share, minimum=settings.hold_missing_min
+        )
+        return guard.problem(root)
+    finally:
+        catalog.close()

@@ -111,8 +111,14 @@ def run_scan(
     t_start = time.perf_counter()
     deep = outermost([r for r in roots if r not in shallow])
     roots = deep + sorted({r for r in shallow if not _under(r, deep)})
-    options = {"full": full, "profile": settings.profile_name, "jobs": settings.jobs}
-    scan_id = start_scan(catalog, [display_path(r) for r in roots], options)
+    options: dict[str, object] = {
+        "full": full,
+        "profile": settings.profile_name,
+        "jobs": settings.jobs,
+    }
+    if within:  # recorded as a scan of the roots (where emptied folders stop being pruned)
+        options["folders"] = len(roots)
+    scan_id = start_scan(catalog, [display_path(r) for r in (within or roots)], options)
     guard = Guard(
         catalog,
         list(within) or roots,

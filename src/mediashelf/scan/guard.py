@@ -36,6 +36,9 @@ class Held(NamedTuple):
     reason: str
     #: files under the root that this scan did not mark missing
     files: int
+    #: "root": the root looks unmounted and was not walked; "share": it was walked,
+    #: but too many of its files vanished at once
+    kind: str = "root"
 
     def message(self) -> str:
         return f"{display_path(self.root)}: {self.reason}"
@@ -74,12 +77,13 @@ class Guard:
         """The roots that must not be walked, each with the reason."""
         held = []
         for root in self.roots:
-            reason = self._problem(root)
+            reason = self.problem(root)
             if reason is not None:
                 held.append(Held(root, reason, present_under(self.catalog, root)))
         return held
 
-    def _problem(self, root: bytes) -> str | None:
+    def problem(self, root: bytes) -> str | None:
+        """Why the catalogued files under `root` cannot be judged now (None: they can)."""
         if not any_present_under(self.catalog, root):
             return None  # nothing catalogued under it: nothing to lose
         try:
@@ -131,7 +135,7 @@ class Guard:
                 f"{self.share:.0%}): they were not marked missing; if they really are gone, "
                 f"run `shelf scan {_quoted(root)} --accept-missing`"
             )
-            held.append((Held(root, reason, len(ids)), ids))
+            held.append((Held(root, reason, len(ids), "share"), ids))
         return apply, held
 
 

@@ -4,7 +4,8 @@ Only what says "something here changed" is asked of the kernel (no opens, no rea
 the scan's own reading of files would otherwise wake the watcher).  Each event names
 the folder to rescan: the file's folder (shallow), or the folder itself and all below
 it when a folder was created, moved or deleted (its files may have arrived before its
-watch did).  Writes and closes keep the set of files open for writing.  Names still
+watch did).  Writes and closes keep the set of files open for writing (a write opens, a
+close-after-write closes).  Names still
 being written (`*.part` …) and excluded names do not count as activity, but a rename
 to a final name does.
 
@@ -151,7 +152,9 @@ class Listener:
             return
         if isinstance(event, FileClosedEvent | FileDeletedEvent):
             settler.closed(src)
-        elif isinstance(event, FileCreatedEvent | FileModifiedEvent):
+        elif isinstance(event, FileModifiedEvent):
+            # (not on creation: a file renamed in from outside is "created" and never
+            # closed; one created to be written is modified before it is closed)
             settler.opened(src)
         if not self._ignored(src):
             settler.hint(os.path.dirname(src), SHALLOW, now)

@@ -135,6 +135,10 @@ class Watcher:
                 if root not in self.paused:
                     self._watch(root)
             self.listener.start()
+            self.note(
+                f"watching {len(self.listener.watches):,} tree(s) with inotify, polling "
+                f"{len(self.poller):,} folder(s); settle {self.settings.watch.settle:g} s"
+            )
             reconcile = self.settings.watch.reconcile
             self.next_reconcile = time.monotonic() + reconcile if reconcile else float("inf")
             try:

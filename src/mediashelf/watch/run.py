@@ -24,7 +24,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import FrameType
 from typing import Any
 
@@ -98,7 +98,10 @@ class Watcher:
         report: Callable[[Batch], None],
         note: Callable[[str], None],
     ) -> None:
-        self.settings = settings
+        # names still being written are not scanned (nor organized) until renamed
+        self.settings = settings = replace(
+            settings, exclude=settings.exclude + settings.watch.partial
+        )
         self.request = request
         self.roots = list(request.roots)
         self.report = report
@@ -106,7 +109,7 @@ class Watcher:
         w = settings.watch
         self.tick = max(0.02, min(0.5, w.settle / 4))
         self.settler = Settler(w.settle)
-        name_rx, _ = compile_excludes(settings.exclude + w.partial)
+        name_rx, _ = compile_excludes(settings.exclude)
         self.listener = Listener(self.settler, name_rx, self._overflowed)
         self.poller = Poller(self.settler, w.poll)
         self.budget = Budget(settings, note)

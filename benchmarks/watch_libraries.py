@@ -239,7 +239,7 @@ def small_limit(lib: str, base: Path) -> dict[str, Any]:
     for i in range(200):
         (tree / f"d{i:03d}").mkdir(parents=True, exist_ok=True)
     os.chown(base, NOBODY, NOBODY)
-    for dirpath, dirnames, _ in os.walk(tree):
+    for dirpath, _dirnames, _ in os.walk(tree):
         os.chown(dirpath, NOBODY, NOBODY)
     w = Watching(lib, tree, eat=50)
     try:

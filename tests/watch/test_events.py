@@ -73,7 +73,9 @@ def test_a_new_folder_with_files_already_in_it_is_scanned_whole(
     no event named: the folder is rescanned with everything below it."""
     lib, outside = tmp_path / "lib", tmp_path / "outside"
     make_tree(lib, album(1, "A"))  # type: ignore[arg-type]
-    make_tree(outside, {f"Deep/{i}/{j}.mp3": mp3(title=f"{i}{j}") for i in range(3) for j in range(3)})
+    make_tree(
+        outside, {f"Deep/{i}/{j}.mp3": mp3(title=f"{i}{j}") for i in range(3) for j in range(3)}
+    )
     w = watch(lib)
     os.rename(outside / "Deep", lib / "Deep")  # one event for 9 files in 4 folders
     rows = w.wait_rows(lambda rows: len(present(rows)) == 10)

@@ -21,7 +21,10 @@ def test_files_arrive_are_organized_and_each_batch_undoes(
     make_tree(
         src,
         {
-            **{f"Album A/{i}.mp3": mp3(title=f"a{i}", album="A", artist="X", track=i) for i in (1, 2)},
+            **{
+                f"Album A/{i}.mp3": mp3(title=f"a{i}", album="A", artist="X", track=i)
+                for i in (1, 2)
+            },
             "Album A/cover.jpg": jpeg(),
             "broken.mp3": b"not an mp3 at all" * 10,
             "single.mp3": mp3(title="Solo", artist="Y"),
@@ -64,13 +67,19 @@ def test_a_conflict_follows_on_conflict(
     make_tree(tmp_path / "src", {"single.mp3": mp3(title="Solo", artist="Y")})
     w = watch(inbox, "--into", dest)  # --on-conflict skip: it stays, listed
     shutil.copy(tmp_path / "src" / "single.mp3", inbox / "single.mp3")
-    wait_until(lambda: any(b.get("organized", {}).get("left") for b in w.batches), 30, what=f"{w.batches}")
+    wait_until(
+        lambda: any(b.get("organized", {}).get("left") for b in w.batches), 30, what=f"{w.batches}"
+    )
     left = next(b["organized"]["left"] for b in w.batches if b.get("organized", {}).get("left"))
     assert left[0]["path"].endswith("single.mp3") and "exists" in left[0]["reason"]
     assert (inbox / "single.mp3").exists()
     w.stop()
     w = watch(inbox, "--into", dest, "--on-conflict", "keep-both")  # picked up at start
-    wait_until(lambda: (dest / "Non-Album" / "Y" / "Solo (1).mp3").exists(), 30, what=f"{w.batches}{w.notes}")
+    wait_until(
+        lambda: (dest / "Non-Album" / "Y" / "Solo (1).mp3").exists(),
+        30,
+        what=f"{w.batches}{w.notes}",
+    )
     assert (dest / "Non-Album" / "Y" / "Solo.mp3").read_bytes() == b"already here"
     assert not (inbox / "single.mp3").exists()
     rows = read_items(shelf.db)

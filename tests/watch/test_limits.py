@@ -7,11 +7,10 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from mediashelf.watch.limits import mounts, network_mounts, plan_watches
 from tests.conftest import Shelf
 from tests.media import make_tree, mp3, write_mp3
 from tests.watch.lib import Watching, bpath, present
-
-from mediashelf.watch.limits import mounts, network_mounts, plan_watches
 
 
 def tree(root: Path) -> None:

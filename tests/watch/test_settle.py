@@ -76,7 +76,13 @@ def test_partial_names_wait_for_their_rename(
     make_tree(lib, {"A/01.mp3": mp3(title="one")})
     make_tree(tmp_path / "src", {"x.mp3": mp3(title="x")})
     w = watch(lib)
-    names = ["song.mp3.part", "song2.mp3.crdownload", "clip.mp3.!qB", "~$notes.mp3", ".song.mp3.a1B2c3"]
+    names = [
+        "song.mp3.part",
+        "song2.mp3.crdownload",
+        "clip.mp3.!qB",
+        "~$notes.mp3",
+        ".song.mp3.a1B2c3",
+    ]
     for name in names:
         shutil.copy(tmp_path / "src" / "x.mp3", lib / "A" / name)
     time.sleep(1.5)  # five settle times

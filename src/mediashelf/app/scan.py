@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
+from mediashelf.app.session import reading
 from mediashelf.catalog import Catalog
 from mediashelf.config import Settings
 from mediashelf.errors import ConfigError
 from mediashelf.events import Sink
 from mediashelf.scan import ScanSummary, run_scan
+from mediashelf.scan.guard import Guard
 
 
 def check_roots(paths: Sequence[str | bytes]) -> list[bytes]:
@@ -28,7 +30,13 @@ def check_roots(paths: Sequence[str | bytes]) -> list[bytes]:
 
 
 def scan(
-    settings: Settings, catalog: Catalog, roots: Sequence[str | bytes], *, full: bool, sink: Sink
+    settings: Settings,
+    catalog: Catalog,
+    roots: Sequence[str | bytes],
+    *,
+    full: bool,
+    sink: Sink,
+    accept_missing: bool = False,
 ) -> ScanSummary:
     """Scan `roots` (paths as the user gave them) into `catalog`, which the caller holds
     under the writer lease (see `app.session.writing`).
@@ -36,5 +44,51 @@ def scan(
     New and changed files are read, moves keep their rows, files gone are marked
     missing.  `sink` hears the files found and done, and one event per file that
     failed (`failed`, detail "kind: message") or moved (`moved`, detail the old path).
+    The mount guard holds the missing marks of a root that looks unmounted, or of
+    which too much vanished at once (`summary.held`), unless `accept_missing`.
     """
-    return run_scan(catalog, settings, check_roots(roots), full=full, progress=sink)
+    return run_scan(
+        catalog,
+        settings,
+        check_roots(roots),
+        full=full,
+        progress=sink,
+        accept_missing=accept_missing,
+    )
+
+
+def rescan(
+    settings: Settings,
+    catalog: Catalog,
+    folders: Sequence[bytes],
+    *,
+    within: Sequence[bytes],
+    shallow: Collection[bytes] = (),
+    sink: Sink,
+) -> ScanSummary:
+    """An incremental scan of `folders` (absolute), each inside one of the roots
+    `within`: what a watcher does with the folders it heard change.
+
+    A folder in `shallow` is rescanned without its sub-folders; one that no longer
+    exists has its files marked missing (a deleted folder).  The mount guard judges
+    the roots `within`, so a root that went away marks nothing missing.
+    """
+    return run_scan(catalog, settings, list(folders), progress=sink, within=within, shallow=shallow)
+
+
+def root_problem(settings: Settings, root: bytes) -> str | None:
+    """Why the mount guard would not let a scan judge the files under `root` now
+    (gone, unreadable, empty, another filesystem); None when it would."""
+    from mediashelf.errors import CatalogError
+
+    try:
+        catalog = reading(settings)
+    except CatalogError:  # no catalog yet: nothing catalogued to protect
+        return None
+    try:
+        guard = Guard(
+            catalog, [root], share=settings.hold_missing_share, minimum=settings.hold_missing_min
+        )
+        return guard.problem(root)
+    finally:
+        catalog.close()

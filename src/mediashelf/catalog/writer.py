@@ -85,16 +85,12 @@ class Writer:
         )
         self._wrote(1)
 
-    def mark_folder_missing(self, folder_id: int) -> list[int]:
-        """A folder that is gone: its present items are marked missing (their ids are
-        returned) and its signature is cleared, so it is diffed if it comes back."""
+    def present_ids(self, folder_id: int) -> list[int]:
+        """The items of a folder not marked missing."""
         cur = self.db.execute(
             "SELECT id FROM items WHERE folder_id = ? AND missing = 0", (folder_id,)
         )
-        ids = [r[0] for r in cur]
-        self.mark_missing(ids)
-        self.set_signature(folder_id, None)
-        return ids
+        return [r[0] for r in cur]
 
     def folder_rows(self, folder_id: int) -> dict[bytes, ItemRow]:
         cur = self.db.execute(

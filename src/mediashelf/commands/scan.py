@@ -27,7 +27,14 @@ def cmd_scan(args: argparse.Namespace) -> int:
     check_roots(args.paths)  # before the catalog is created: a wrong path leaves nothing
     with writing(args, settings, create=True) as catalog:
         sink = make_progress(args.json, args.quiet)
-        summary = scan(settings, catalog, args.paths, full=args.full, sink=sink)
+        summary = scan(
+            settings,
+            catalog,
+            args.paths,
+            full=args.full,
+            sink=sink,
+            accept_missing=args.accept_missing,
+        )
     print_scan_summary(summary, sys.stdout, args.json)
     if summary.interrupted:
         done = sum(summary.counts[k] for k in ("added", "changed", "moved", "failed"))
@@ -70,6 +77,8 @@ def print_scan_summary(summary: ScanSummary, out: TextIO, json_mode: bool) -> No
         f"  peak memory: main {summary.peak_rss_mb.get('main', 0):.0f} MB, "
         f"workers {summary.peak_rss_mb.get('workers', 0):.0f} MB",
     ]
+    for h in summary.held:
+        lines.append(f"  held: {printable_path(h.root)} {h.reason}")
     for f in summary.failures[:10]:
         lines.append(f"  ! {f.kind}: {printable_path(f.path)}: {f.message}")
     if summary.failure_count > 10:
@@ -108,6 +117,12 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         action="append",
         metavar="GLOB",
         help="skip names (or root-relative paths with '/') matching GLOB; repeatable",
+    )
+    s.add_argument(
+        "--accept-missing",
+        action="store_true",
+        help="mark files gone even when more than hold_missing_share of a root vanished "
+        "at once (the mount guard holds such marks by default)",
     )
     s.add_argument(
         "--follow-symlinks", action="store_true", help="follow symbolic links (loops are detected)"

@@ -5,6 +5,8 @@
     extract  read new and changed files in worker processes   scan.extract, scan.pool
     write    their rows into the catalog; moves by content    scan.write, scan.moves
     (then)   catalogued folders the walk did not see: missing
+    guard    roots that look unmounted are not walked; files found gone are marked
+             missing only if not too many of a root vanished at once  scan.guard
 
 The phases stream: the walk runs ahead, each folder is diffed as it is listed, files
 to read go to the pool in batches, and batches are written as they come back.  Plain
@@ -16,9 +18,10 @@ the walk and the diff run in this process, extraction in a process pool (inline 
 
 from __future__ import annotations
 
+import os
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Sequence
 from types import FrameType
 from typing import Any
 
@@ -37,6 +40,7 @@ from mediashelf.events import FileEvent, NullSink, Sink
 from mediashelf.model import Failure, Listing, display_path
 from mediashelf.scan.diff import DiffPhase, FolderChanges
 from mediashelf.scan.extract import Task, peak_rss_kb
+from mediashelf.scan.guard import Guard
 from mediashelf.scan.pool import Completed, ExtractPool
 from mediashelf.scan.summary import ScanSummary
 from mediashelf.scan.walk import Unchanged, WalkStats, parallel_walk, walk
@@ -88,21 +92,47 @@ def run_scan(
     *,
     full: bool = False,
     progress: Sink | None = None,
+    within: Sequence[bytes] = (),
+    shallow: Collection[bytes] = (),
+    accept_missing: bool = False,
 ) -> ScanSummary:
     """Bring the catalog in step with the files under `roots`.
 
     The caller holds the catalog's writer lease.  Interrupts (SIGINT/SIGTERM) stop the
     walk, let running batches finish, commit and return with `interrupted` set.
     `progress` hears the files found and done, and each file that failed or moved.
+
+    `within`: the folders the user named, when `roots` are folders inside them (a
+    watcher rescanning the folders that changed): the mount guard judges those, and
+    excludes with a `/` are relative to them.  Roots in `shallow` are listed without
+    their sub-folders.  `accept_missing`: mark files gone even if more than the
+    guard's share of a root vanished at once.
     """
     t_start = time.perf_counter()
-    roots = outermost(roots)
-    options = {"full": full, "profile": settings.profile_name, "jobs": settings.jobs}
-    scan_id = start_scan(catalog, [display_path(r) for r in roots], options)
-    scan = _Scan(catalog, settings, roots, scan_id, full, progress or NullSink())
+    deep = outermost([r for r in roots if r not in shallow])
+    roots = deep + sorted({r for r in shallow if not _under(r, deep)})
+    options: dict[str, object] = {
+        "full": full,
+        "profile": settings.profile_name,
+        "jobs": settings.jobs,
+    }
+    if within:  # recorded as a scan of the roots (where emptied folders stop being pruned)
+        options["folders"] = len(roots)
+    scan_id = start_scan(catalog, [display_path(r) for r in (within or roots)], options)
+    guard = Guard(
+        catalog,
+        list(within) or roots,
+        share=settings.hold_missing_share,
+        minimum=settings.hold_missing_min,
+        accept=accept_missing,
+    )
+    scan = _Scan(catalog, settings, roots, scan_id, full, progress or NullSink(), guard, shallow)
+    if within:  # a folder inside the roots that is gone was deleted: the sweep says so
+        scan.roots = [r for r in scan.roots if os.path.lexists(r)]
     with _Stop() as stop:
         try:
             scan.stream(stop)
+            scan.settle_missing()
             scan.timed_commit()
         except BaseException:
             scan.writer.rollback()
@@ -125,24 +155,39 @@ class _Scan:
         scan_id: int,
         full: bool,
         sink: Sink,
+        guard: Guard,
+        shallow: Collection[bytes],
     ) -> None:
         profile = settings.profile
         self.catalog = catalog
         self.settings = settings
-        self.roots = roots
         self.full = full
         self.sink = sink
+        self.guard = guard
         self.summary = ScanSummary(scan_id, [display_path(r) for r in roots])
+        self.summary.held = guard.check()
+        # a root the guard holds is not walked: nothing under it can be marked missing
+        roots = [r for r in roots if not _under(r, [h.root for h in self.summary.held])]
+        self.roots = roots
+        self.shallow = {r for r in shallow if r in roots}
         self.writer = Writer(catalog, scan_id, profile.write_batch)
         self.pool = ExtractPool(settings.jobs, profile.timeout, profile.memory_mb, scan_id)
         self.known = folders_under(catalog, roots)
+        if self.shallow:  # a shallow root answers for itself, not for its sub-folders
+            deep = [r for r in roots if r not in self.shallow]
+            for path in [p for p in self.known if p not in self.shallow]:
+                if not _under(path, deep):
+                    del self.known[path]
         catalogued = has_items(catalog)
         self.diff = DiffPhase(self.writer, self.known, full=full, has_items=catalogued)
         self.write = WritePhase(self.writer, has_items=catalogued)
         self.seconds = {"walk": 0.0, DiffPhase.name: 0.0, WritePhase.name: 0.0}
         self.walk_stats = WalkStats()
         self.seen: set[bytes] = set()  # folders listed
-        self.missing: set[int] = set()  # rows marked missing by this scan
+        #: rows whose file is gone (row id → its folder), marked missing at the end
+        self.missing: dict[int, bytes] = {}
+        self.missing_folders: dict[bytes, int] = {}  # their folders' ids
+        self.swept: set[int] = set()  # folders gone
         self.queue: list[Task] = []  # files diffed, not yet sent to the pool
         self.catalogued_failures = 0  # failed files catalogued with their error
 
@@ -180,7 +225,8 @@ class _Scan:
 
     def _walk(self) -> Iterator[Listing | Failure | Unchanged]:
         s = self.settings
-        if s.jobs > 1 and self.known and not self.full and not s.follow_symlinks:
+        base = self.guard.root_of
+        if s.jobs > 1 and self.known and not (self.full or s.follow_symlinks or self.shallow):
             # a rescan: split the walk over processes (see parallel_walk)
             return parallel_walk(
                 self.roots,
@@ -189,6 +235,7 @@ class _Scan:
                 exclude=s.exclude,
                 one_file_system=s.one_file_system,
                 stats=self.walk_stats,
+                base=base,
             )
         return walk(
             self.roots,
@@ -196,6 +243,8 @@ class _Scan:
             follow_symlinks=s.follow_symlinks,
             one_file_system=s.one_file_system,
             stats=self.walk_stats,
+            shallow=self.shallow,
+            base=base,
         )
 
     def _unchanged(self, item: Unchanged) -> None:
@@ -220,17 +269,18 @@ class _Scan:
             summary.counts["unchanged"] += n
             sink.done(n)
         else:
-            self._take(changes)
+            self._take(changes, listing.dir)
         self.seconds[DiffPhase.name] += time.perf_counter() - t0
 
-    def _take(self, changes: FolderChanges) -> None:
+    def _take(self, changes: FolderChanges, folder: bytes) -> None:
         """Count what the diff of a folder did, and queue its files to read."""
         counts = self.summary.counts
         counts["unchanged"] += changes.unchanged
         if changes.missing:
-            self.missing.update(changes.missing)
+            self._gone(changes.missing, folder, changes.folder_id)
         if changes.dropped or changes.moved:
-            self.missing.difference_update(changes.dropped)
+            for row_id in changes.dropped:
+                self.missing.pop(row_id, None)
             counts["moved"] += len(changes.moved)
             self._moved(changes.moved)
         self.sink.done(changes.unchanged + len(changes.moved))
@@ -268,7 +318,7 @@ class _Scan:
     def _moved(self, moved: list[tuple[int, bytes, bytes]]) -> None:
         """Rows found at a new path (counted by the phase that found them)."""
         for row_id, old, new in moved:
-            self.missing.discard(row_id)
+            self.missing.pop(row_id, None)
             self.sink.file(FileEvent("moved", new, display_path(old)))
 
     def _failed(self, failures: list[Failure], recorded: bool = False) -> None:
@@ -292,7 +342,30 @@ class _Scan:
         if not stats.incomplete:  # a walker died: what it did not list is not known gone
             for path, (fid, _) in self.known.items():
                 if path not in self.seen and not _under(path, stats.unreadable_dirs):
-                    self.missing.update(self.writer.mark_folder_missing(fid))
+                    self.swept.add(fid)
+                    self._gone(self.writer.present_ids(fid), path, fid)
+        self.seconds[DiffPhase.name] += time.perf_counter() - t0
+
+    def _gone(self, ids: list[int], folder: bytes, folder_id: int) -> None:
+        if ids:
+            self.missing_folders[folder] = folder_id
+            for row_id in ids:
+                self.missing[row_id] = folder
+
+    def settle_missing(self) -> None:
+        """Mark the files found gone missing, unless the guard holds them."""
+        t0 = time.perf_counter()
+        apply, held = self.guard.judge(self.missing)
+        writer = self.writer
+        writer.mark_missing(apply)
+        self.summary.counts["missing"] = len(apply)
+        for fid in self.swept:  # diffed again if it comes back
+            writer.set_signature(fid, None)
+        for h, ids in held:
+            self.summary.held.append(h)
+            # their folders are diffed again by the next scan, which judges them again
+            for folder in {self.missing[i] for i in ids}:
+                writer.set_signature(self.missing_folders[folder], None)
         self.seconds[DiffPhase.name] += time.perf_counter() - t0
 
     def timed_commit(self) -> None:
@@ -302,7 +375,6 @@ class _Scan:
 
     def finish(self, total: float) -> ScanSummary:
         summary = self.summary
-        summary.counts["missing"] = len(self.missing)
         summary.skipped = self.walk_stats.skipped
         if not summary.interrupted:
             standing = standing_failures(self.catalog)

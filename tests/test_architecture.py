@@ -48,3 +48,16 @@ def test_no_function_is_too_long() -> None:
                 if n > MAX_FUNCTION_LINES:
                     long[f"{p.relative_to(SRC)}:{node.lineno} {node.name}"] = n
     assert long == {}
+
+
+def test_every_package_has_its_place_in_the_layers() -> None:
+    # a new package must be placed in .importlinter's layers, or the rules say nothing of it
+    config = (SRC.parent.parent / ".importlinter").read_text()
+    layers = config.split("layers =", 1)[1].split("[importlinter", 1)[0]
+    placed = {name.strip() for line in layers.splitlines() for name in line.split("|")}
+    tops = {
+        f"mediashelf.{p.stem if p.is_file() else p.name}"
+        for p in SRC.iterdir()
+        if (p.suffix == ".py" and p.stem != "__init__") or (p / "__init__.py").exists()
+    }
+    assert tops - placed == set()

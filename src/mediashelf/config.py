@@ -283,6 +283,18 @@ def _read_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read settings file: {e.strerror}") from e
 
 
+def _profiles(where: str, data: Mapping[str, Any]) -> dict[str, Profile]:
+    """The built-in profiles, with those of the settings file added or overriding them."""
+    profiles = dict(PROFILES)
+    user_profiles = data.get("profiles", {})
+    _check_type(where, "profiles", user_profiles, dict, "a table of [profiles.NAME] tables")
+    for name, table in user_profiles.items():
+        _check_type(where, f"profiles.{name}", table, dict, "a table")
+        overrides = _profile_overrides(f"{where} [profiles.{name}]", table)
+        profiles[name] = replace(profiles.get(name, PROFILES["default"]), **overrides)
+    return profiles
+
+
 def load_settings(
     *,
     config_path: Path | None = None,
@@ -308,14 +320,7 @@ def load_settings(
         if key not in _TOP_KEYS:
             raise _unknown(key, where, _TOP_KEYS)
 
-    profiles = dict(PROFILES)
-    user_profiles = data.get("profiles", {})
-    _check_type(where, "profiles", user_profiles, dict, "a table of [profiles.NAME] tables")
-    for name, table in user_profiles.items():
-        _check_type(where, f"profiles.{name}", table, dict, "a table")
-        overrides = _profile_overrides(f"{where} [profiles.{name}]", table)
-        profiles[name] = replace(profiles.get(name, PROFILES["default"]), **overrides)
-
+    profiles = _profiles(where, data)
     profile_name = profile or env.get("SHELF_PROFILE") or data.get("profile") or "default"
     if not isinstance(profile_name, str) or profile_name not in profiles:
         source = (

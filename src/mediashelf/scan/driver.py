@@ -19,11 +19,8 @@ the walk and the diff run in this process, extraction in a process pool (inline 
 from __future__ import annotations
 
 import os
-import signal
 import time
 from collections.abc import Collection, Iterator, Sequence
-from types import FrameType
-from typing import Any
 
 from mediashelf.catalog.connect import Catalog
 from mediashelf.catalog.folders import folders_under
@@ -45,31 +42,10 @@ from mediashelf.scan.pool import Completed, ExtractPool
 from mediashelf.scan.summary import ScanSummary
 from mediashelf.scan.walk import Unchanged, WalkStats, parallel_walk, walk
 from mediashelf.scan.write import WritePhase, Written
+from mediashelf.signals import StopRequest
 
 #: files diffed but not yet sent to the pool: lets the walk run ahead for the ETA
 MAX_QUEUED = 50_000
-
-
-class _Stop:
-    """Ctrl-C / SIGTERM: the first asks for a clean stop, the second aborts at once."""
-
-    def __init__(self) -> None:
-        self.requested = False
-        self._previous: dict[int, Any] = {}
-
-    def _handler(self, signum: int, frame: FrameType | None) -> None:
-        if self.requested:
-            raise KeyboardInterrupt
-        self.requested = True
-
-    def __enter__(self) -> _Stop:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            self._previous[sig] = signal.signal(sig, self._handler)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for sig, handler in self._previous.items():
-            signal.signal(sig, handler)
 
 
 def _under(path: bytes, roots: list[bytes]) -> bool:
@@ -129,7 +105,7 @@ def run_scan(
     scan = _Scan(catalog, settings, roots, scan_id, full, progress or NullSink(), guard, shallow)
     if within:  # a folder inside the roots that is gone was deleted: the sweep says so
         scan.roots = [r for r in scan.roots if os.path.lexists(r)]
-    with _Stop() as stop:
+    with StopRequest() as stop:
         try:
             scan.stream(stop)
             scan.settle_missing()
@@ -193,7 +169,7 @@ class _Scan:
 
     # -- the phases, streaming -----------------------------------------------------------
 
-    def stream(self, stop: _Stop) -> None:
+    def stream(self, stop: StopRequest) -> None:
         listed = self._walk()
         seconds = self.seconds
         while not stop.requested:

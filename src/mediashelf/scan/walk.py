@@ -62,6 +62,12 @@ class WalkStats:
     unreadable_dirs: list[bytes] = field(default_factory=list)
     incomplete: bool = False  # a parallel walker died: unseen folders are not missing
 
+    def add(self, other: WalkStats) -> None:
+        """Count in what a parallel walker saw."""
+        self.dirs += other.dirs
+        self.skipped += other.skipped
+        self.unreadable_dirs.extend(other.unreadable_dirs)
+
 
 @dataclass(frozen=True, slots=True)
 class Unchanged:
@@ -275,9 +281,7 @@ def parallel_walk(
                 buf += chunk
                 for msg in children.unpack(buf):
                     if isinstance(msg, WalkStats):
-                        stats.dirs += msg.dirs
-                        stats.skipped += msg.skipped
-                        stats.unreadable_dirs.extend(msg.unreadable_dirs)
+                        stats.add(msg)
                         os.close(fd)
                         del buffers[fd]
                         break

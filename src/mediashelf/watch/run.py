@@ -20,13 +20,10 @@ right again, when it is rescanned whole and watched again.
 from __future__ import annotations
 
 import os
-import signal
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from types import FrameType
-from typing import Any
 
 from mediashelf.app.inbox import Filed, file_settled
 from mediashelf.app.scan import rescan, root_problem
@@ -38,6 +35,7 @@ from mediashelf.model import display_path
 from mediashelf.organize.plan import Request
 from mediashelf.scan import ScanSummary
 from mediashelf.scan.walk import compile_excludes
+from mediashelf.signals import StopRequest
 from mediashelf.watch.limits import Budget
 from mediashelf.watch.listen import Listener
 from mediashelf.watch.poll import Poller
@@ -56,26 +54,6 @@ class WatchRequest:
     #: organize settled files with these options (`--into`); None: only catalogue them
     inbox: Request | None = None
     command: str = "shelf watch"
-
-
-class _Stop:
-    """SIGINT/SIGTERM while the loop waits: stop after the batch in flight."""
-
-    def __init__(self) -> None:
-        self.event = threading.Event()
-        self._previous: dict[int, Any] = {}
-
-    def _handler(self, signum: int, frame: FrameType | None) -> None:
-        self.event.set()
-
-    def __enter__(self) -> _Stop:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            self._previous[sig] = signal.signal(sig, self._handler)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for sig, handler in self._previous.items():
-            signal.signal(sig, handler)
 
 
 def _identity(root: bytes) -> tuple[int, int] | None:
@@ -122,7 +100,7 @@ class Watcher:
         self.retry: list[Target] = []  # a batch the busy catalog turned away
         self.busy_noted = False
         self.batches = 0
-        self.stop = _Stop()
+        self.stop = StopRequest(abort_on_second=False)
         self.next_reconcile = float("inf")
 
     # -- the loop ------------------------------------------------------------------------

@@ -41,10 +41,23 @@ def cmd_find(args: argparse.Namespace) -> int:
     search = find.prepare(request)
     catalog = open_db(settings)
     try:
-        _show(find.find(catalog, search), request)
+        found = find.find(catalog, search)
+        if found.template is not None and found.template.literal:
+            _literal_note(found.template.literal)
+        _show(found, request)
     finally:
         catalog.close()
     return EXIT_OK
+
+
+def _literal_note(names: tuple[str, ...]) -> None:
+    """Say once that the template shows some names as written (as beets does)."""
+    shown = ", ".join(names[:3]) + (" ..." if len(names) > 3 else "")
+    print(
+        f"shelf: note: {shown} printed as written: an unknown field or function, or a call "
+        "with too many arguments (`shelf fields` lists the fields)",
+        file=sys.stderr,
+    )
 
 
 def _show(found: Found, request: FindRequest) -> None:
@@ -62,8 +75,8 @@ def _show(found: Found, request: FindRequest) -> None:
                 out.write(dumps(album_json(album)) + "\n")
     elif found.items is not None:
         rows, mode, fields = found.items, request.mode, request.fields
-        if found.template is not None:
-            output.write_lines(rows, out, found.template.render)
+        if found.line is not None:
+            output.write_lines(rows, out, found.line)
         elif mode == "json":
             output.write_json(rows, out, fields)
         elif mode == "csv":

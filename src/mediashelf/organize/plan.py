@@ -19,9 +19,9 @@ from mediashelf.config import OrganizeSettings
 from mediashelf.errors import ConfigError, PlanError
 from mediashelf.organize.fileops import same_bytes
 from mediashelf.query import compile_query, parse
-from mediashelf.query.display import FIELD_SOURCES, TEMPLATE_FIELDS, columns_for
 from mediashelf.template import engine as tmpl
-from mediashelf.template.values import NEEDED, ORGANIZE_FIELDS, AlbumUnique, item_values
+from mediashelf.template.unique import Uniques
+from mediashelf.template.values import NEEDED, ORGANIZE_FIELDS, item_values, sources
 
 Mode = Literal["move", "copy", "hardlink", "symlink", "reflink"]
 MODES: Final = ("move", "copy", "hardlink", "symlink", "reflink")
@@ -151,11 +151,11 @@ class _Planner:
         self.templates = []
         for query_text, text in pairs:
             self.templates.append((query_text, tmpl.parse(text, ORGANIZE_FIELDS)))
-        self.aunique = AlbumUnique(catalog)
+        self.uniques = Uniques(catalog)
         fields: set[str] = set()
         for _, t in self.templates:
             fields |= t.fields
-        self.columns = sorted({*columns_for(fields & TEMPLATE_FIELDS), *NEEDED})
+        self.columns = sorted({*sources(fields), *NEEDED})
         self.plan = Plan(self.dest, req.mode)
         self.taken: dict[bytes, bytes] = {}  # destination (case-folded) → source
         self.sources: set[bytes] = set()
@@ -210,7 +210,7 @@ class _Planner:
         from mediashelf.template.sanitize import sanitize_component
 
         values = item_values(row, self._clean)
-        funcs = {"aunique": self.aunique.function(row, self._clean)}
+        funcs = self.uniques.functions(row, self._clean)
         split = self._splits.get(id(template))
         if split is None:
             rendered = template.render(values, funcs, clean=self._clean)
@@ -471,30 +471,16 @@ class _Planner:
         self.plan.ops = done
 
 
-#: the catalog columns a template field is computed from (organize's own fields too)
-_FIELD_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
-    **FIELD_SOURCES,
-    # organize's values (values.py) read more than the plain field
-    "year": ("kind", "taken", "mtime_ns", "date", "year"),
-    "month": ("kind", "taken", "mtime_ns", "date"),
-    "day": ("kind", "taken", "mtime_ns", "date"),
-    "albumartist": ("albumartist", "compilation", "artist"),
-    "title": ("title", "path"),
-    "stem": ("path",),
-    "folder": ("path",),
-}
-
-
 def _key_columns(part: tmpl.Template) -> tuple[str, ...] | None:
     """Every column the rendering of `part` depends on (a memo key for it), or None
-    when that is not known in advance (%aunique with fields of its own)."""
-    from mediashelf.template.values import AUNIQUE_INPUTS
+    when that is not known in advance (%aunique with fields of its own, %sunique)."""
+    from mediashelf.template.unique import AUNIQUE_INPUTS
 
-    if "aunique" in part.calls and "%aunique{}" not in part.source.replace(" [folder]", ""):
+    if "sunique" in part.calls or (
+        "aunique" in part.calls and "%aunique{}" not in part.source.replace(" [folder]", "")
+    ):
         return None
-    cols: set[str] = set()
-    for name in part.fields:
-        cols.update(_FIELD_COLUMNS.get(name, (name,)))
+    cols = sources(part.fields)
     if "aunique" in part.calls:
         cols.update(AUNIQUE_INPUTS)
     return tuple(sorted(cols))

@@ -1,8 +1,11 @@
 """Field values as text: for `--format` templates, CSV cells and tables.
 
-Raw catalog values (ints, nanoseconds, JSON arrays) become what a person reads:
-track numbers padded to two digits as beets does, durations as m:ss, bitrates as
-`320kbps`, sizes as `4.2 MiB`, times in local time.
+Raw catalog values (ints, nanoseconds, JSON arrays) become what a person reads,
+as beets shows them: track, disc and their totals padded to two digits, years to
+four, formats by name (`FLAC`, `MP3`, `AAC`), sample rates as `44kHz`, bitrates as
+`320kbps`; and durations as m:ss, sizes as `4.2 MiB`, times in local time.  In
+templates an empty artist falls back to the album artist and the reverse, as in
+beets; CSV cells (`cell_values`) show each field's own value.
 """
 
 from __future__ import annotations
@@ -44,8 +47,12 @@ def _bool(value: Any) -> str:
 
 _BY_NAME: Final[dict[str, Callable[[Any], str]]] = {
     "track": lambda n: f"{n:02d}",
+    "tracktotal": lambda n: f"{n:02d}",
     "disc": lambda n: f"{n:02d}",
+    "disctotal": lambda n: f"{n:02d}",
+    "year": lambda n: f"{n:04d}",
     "bitrate": lambda n: f"{n}kbps",
+    "samplerate": lambda n: f"{n // 1000}kHz",
     "size": file_size,
     "duration": track_length,
 }
@@ -84,8 +91,31 @@ def show(name: str, value: Any) -> str:
     return (_CONVERTERS.get(name) or str)(value)
 
 
+#: audio formats by the names beets gives them (an MP4 file by its codec); other
+#: formats are shown in capitals
+FORMAT_NAMES: Final = {
+    "mp3": "MP3", "aac": "AAC", "alac": "ALAC", "flac": "FLAC", "ogg": "OGG", "opus": "Opus",
+    "ape": "APE", "wavpack": "WavPack", "musepack": "Musepack", "asf": "Windows Media",
+    "aiff": "AIFF", "dsf": "DSD Stream File", "wav": "WAVE",
+}  # fmt: skip
+
+
+def format_name(row: Any) -> str:
+    """The `$format` of an item: beets' name for its audio format."""
+    fmt = row["format"]
+    if fmt is None:
+        return ""
+    if fmt == "mp4" and row["kind"] == "audio" and row["codec"] in ("aac", "alac"):
+        fmt = row["codec"]
+    return FORMAT_NAMES.get(fmt) or str(fmt).upper()
+
+
 #: the catalog columns a field is computed from, where it is not a column of its own
+#: (or not only)
 FIELD_SOURCES: Final[dict[str, tuple[str, ...]]] = {
+    "artist": ("artist", "albumartist"),
+    "albumartist": ("albumartist", "artist"),
+    "format": ("format", "kind", "codec"),
     "multidisc": ("disc", "disctotal"),
     "filename": ("path",),
     "added": ("added_ns",),
@@ -103,6 +133,8 @@ def columns_for(fields: set[str] | frozenset[str]) -> list[str]:
 
 
 def _getter(name: str) -> Callable[[Any], str]:
+    if name == "format":
+        return format_name
     if name == "multidisc":
         return lambda row: "1" if (row["disctotal"] or 0) > 1 or (row["disc"] or 0) > 1 else ""
     if name == "filename":
@@ -119,9 +151,27 @@ def _getter(name: str) -> Callable[[Any], str]:
     return get
 
 
-_GETTERS: Final[dict[str, Callable[[Any], str]]] = {n: _getter(n) for n in TEMPLATE_FIELDS}
+_CELLS: Final[dict[str, Callable[[Any], str]]] = {n: _getter(n) for n in TEMPLATE_FIELDS}
+
+
+def _falling_back(name: str, other: str) -> Callable[[Any], str]:
+    own, theirs = _CELLS[name], _CELLS[other]
+    return lambda row: own(row) or theirs(row)
+
+
+#: in templates, an empty artist is the album artist's and the reverse (beets)
+_GETTERS: Final[dict[str, Callable[[Any], str]]] = {
+    **_CELLS,
+    "artist": _falling_back("artist", "albumartist"),
+    "albumartist": _falling_back("albumartist", "artist"),
+}
 
 
 def row_values(row: Any) -> Callable[[str], str]:
     """A template's value lookup over one catalog row (a dict by column name)."""
     return lambda name: _GETTERS[name](row)
+
+
+def cell_values(row: Any) -> Callable[[str], str]:
+    """Each field's own value as text, with no fallback (CSV cells)."""
+    return lambda name: _CELLS[name](row)

@@ -22,6 +22,8 @@ from mediashelf.query.fields import FIELDS
 #: fields templates may use besides FIELDS
 DERIVED: Final = {
     "multidisc": "true when the release has more than one disc",
+    "month": "two-digit month of the release date",
+    "day": "two-digit day of the release date",
 }
 TEMPLATE_FIELDS: Final = frozenset((*FIELDS, *DERIVED))
 
@@ -117,6 +119,8 @@ FIELD_SOURCES: Final[dict[str, tuple[str, ...]]] = {
     "albumartist": ("albumartist", "artist"),
     "format": ("format", "kind", "codec"),
     "multidisc": ("disc", "disctotal"),
+    "month": ("date",),
+    "day": ("date",),
     "filename": ("path",),
     "added": ("added_ns",),
     "mtime": ("mtime_ns",),
@@ -137,6 +141,9 @@ def _getter(name: str) -> Callable[[Any], str]:
         return format_name
     if name == "multidisc":
         return lambda row: "1" if (row["disctotal"] or 0) > 1 or (row["disc"] or 0) > 1 else ""
+    if name in ("month", "day"):  # of an ISO date: YYYY-MM-DD
+        start = 5 if name == "month" else 8
+        return lambda row: (row["date"] or "")[start : start + 2]
     if name == "filename":
         return lambda row: os.fsdecode(os.path.basename(row["path"]))
     if name == "failed":

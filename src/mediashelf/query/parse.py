@@ -147,6 +147,6 @@ def parse_term(arg: str) -> Term:
     value = _unescape(value)
     if ".." in value and not value.startswith("..."):
         low, _, high = value.partition("..")
-        if ".." not in high and (low or high):
+        if ".." not in high:  # (`field:..` is any known value, as in beets)
             return Term(name, "range", low, negate, high)
     return Term(name, "contains", value, negate)

@@ -24,44 +24,17 @@ ALL = ["first", "second", "third"]
 @pytest.fixture(scope="module")
 def three(tmp_path_factory: pytest.TempPathFactory) -> Scanned:
     """beets' TestGet library: two tracks of an album `baz`, and a third."""
-    t = Track.of
-    return Scanned.build(
-        tmp_path_factory.mktemp("three"),
-        {
-            "baz/first.flac": t(
-                title="first",
-                artist="one",
-                artists=["one", "eleven"],
-                album="baz",
-                date="2001",
-                compilation="1",
-                genre="rock",
-                composer="composer",
-            ),
-            "baz/second.ogg": t(
-                "ogg",
-                title="second",
-                artist="two",
-                artists=["two", "twelve"],
-                album="baz",
-                date="2002",
-                compilation="1",
-                genre="Rock",
-            ),
-            "foo/third.opus": t(
-                "opus",
-                title="third",
-                artist="three",
-                artists=["three", "one"],
-                album="foo",
-                date="2003",
-                compilation="0",
-                genre="Hard Rock",
-                comment="caf\xe9",
-                bpm="120",
-            ),
-        },
-    )
+    tracks = {}
+    for rel, title, artists, album, year, comp, genre, more in (
+        ("baz/first.flac", "first", ["one", "eleven"], "baz", 2001, 1, "rock", {}),
+        ("baz/second.ogg", "second", ["two", "twelve"], "baz", 2002, 1, "Rock", {}),
+        ("foo/third.opus", "third", ["three", "one"], "foo", 2003, 0, "Hard Rock",
+         {"comment": "caf\xe9", "bpm": "120"}),
+    ):  # fmt: skip
+        tags = dict(title=title, artist=artists[0], artists=artists, album=album, genre=genre)
+        tags |= dict(date=str(year), compilation=str(comp), **more)
+        tracks[rel] = Track(rel.rsplit(".", 1)[1], None, tags)
+    return Scanned.build(tmp_path_factory.mktemp("three"), tracks)
 
 
 @pytest.mark.parametrize(

@@ -50,6 +50,7 @@ TEMPLATES = (
     ("$album%aunique{album,label catalognumber,()}/%asciify{%upper{$label}}", 1),
     ("%aunique{albumartist album,title,<>}%asciify{%aunique{}}", 0),
     ("%aunique{album,stem folder}/$title%sunique{album,title}", 1),
+    ("%time{$added,%D %x}/%time{$mtime,$title}%capitalize{$title}", 1),
     ("%asciify{%first{$title,3,0,/}}", 0),
 )
 SEEDS = range(40)

@@ -100,8 +100,8 @@ def f_time(text: str = "", fmt: str = "") -> str:
             when = dt.datetime.fromisoformat(text)
         except ValueError:
             return ""
-    try:
-        return when.strftime(fmt)
+    try:  # (C's strftime ends at a NUL: the parts between NULs are written one by one)
+        return "\x00".join(when.strftime(part) for part in fmt.split("\x00"))
     except ValueError:  # a format the platform's strftime refuses
         return ""
 

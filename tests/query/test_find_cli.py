@@ -216,3 +216,10 @@ def test_fields_lists_every_queryable_field(shelf: Shelf) -> None:
     rows = [json.loads(x) for x in out(shelf, "fields", "--json").splitlines()]
     types = {r["name"]: r["type"] for r in rows if r["section"] == "item"}
     assert types["size"] == "size" and types["added"] == "instant" and types["artist"] == "text"
+
+
+def test_album_lines_show_aunique_as_written(shelf: Shelf, lib: dict[bytes, str]) -> None:
+    # albums are not catalog rows that %aunique could tell apart: as written, with the note
+    r = shelf.run("find", "--albums", "-f", "$album%aunique{}", "album:help")
+    assert r.returncode == 0 and r.stdout.decode() == "Help!%aunique{}\n"
+    assert "%aunique{} printed as written" in r.stderr.decode()

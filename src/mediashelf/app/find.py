@@ -101,9 +101,12 @@ def find(catalog: Catalog, search: Search) -> Found:
     return Found(items=rows, template=template, line=line)
 
 
-def _line_template(text: str | None, default: str, fields: frozenset[str]) -> Template:
-    """The template of a line: the default when none is given (`-f ''` is an empty line)."""
-    return parse_template(default if text is None else text, fields, lenient=True)
+def _line_template(
+    text: str | None, default: str, fields: frozenset[str], *, context: bool = True
+) -> Template:
+    """The template of a line: the default when none is given (`-f ''` is an empty line).
+    `context`: %aunique and %sunique can be answered (items, not albums)."""
+    return parse_template(default if text is None else text, fields, lenient=True, context=context)
 
 
 def _line(catalog: Catalog, template: Template) -> Callable[[Row], str]:
@@ -137,7 +140,9 @@ def _albums(catalog: Catalog, search: Search) -> Found:
         raise ConfigError("--albums works with --format, --json and --count")
     template = None
     if request.mode == "lines":
-        template = _line_template(request.format, DEFAULT_ALBUM_FORMAT, ALBUM_TEMPLATE_FIELDS)
+        template = _line_template(
+            request.format, DEFAULT_ALBUM_FORMAT, ALBUM_TEMPLATE_FIELDS, context=False
+        )
     rows = select_albums(catalog, search.compiled, album_order(search.album_sort))
     albums = (album(row) for row in rows)
     if request.mode == "count":

@@ -171,13 +171,15 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="List the catalogued items (or albums) that match a query.",
         epilog="""query syntax (each argument is one term; see `shelf fields`):
-  word              title, artist, album or albumartist contains word
+  word              title, artist, album, albumartist or genre contains word
+  =word =~word :re  those fields: exactly, exactly ignoring case, regular expression
   field:value       contains (text) or equals (numbers, kind, format ...)
-  field:=value      exactly;  field::regex  regular expression
+  field:=value      exactly;  field:=~value  ignoring case;  field::regex
   field:low..high   range: year:1990..1999 bitrate:..192 size:10M.. duration:3:00..
-                    added:2026-01.. mtime:..2024-06-30 added:-2w..
+                    added:2026-01.. mtime:..2024-06-30T18:00 added:-2w..
   field:            field is empty;  has:cover  has:lyrics  has:mbid  has:gps
-  -term  ^term      not;  a lone , between terms means or
+  -term  ^term      not (after `--`: shelf find -- -genre:rock)
+  a b , c d         (a and b) or (c and d); `a b, c d` too
   field+  field-    sort (artist+ year- title+); default: by path
 examples:
   shelf find beatles year:1960..1969 format:flac

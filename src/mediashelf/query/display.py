@@ -161,16 +161,12 @@ def _getter(name: str) -> Callable[[Any], str]:
 _CELLS: Final[dict[str, Callable[[Any], str]]] = {n: _getter(n) for n in TEMPLATE_FIELDS}
 
 
-def _falling_back(name: str, other: str) -> Callable[[Any], str]:
-    own, theirs = _CELLS[name], _CELLS[other]
-    return lambda row: own(row) or theirs(row)
-
-
-#: in templates, an empty artist is the album artist's and the reverse (beets)
+#: in templates, an empty artist is the album artist's and the reverse (beets); both are
+#: text, so their values are shown as they are (a getter each: every line reads them)
 _GETTERS: Final[dict[str, Callable[[Any], str]]] = {
     **_CELLS,
-    "artist": _falling_back("artist", "albumartist"),
-    "albumartist": _falling_back("albumartist", "artist"),
+    "artist": lambda row: row["artist"] or row["albumartist"] or "",
+    "albumartist": lambda row: row["albumartist"] or row["artist"] or "",
 }
 
 

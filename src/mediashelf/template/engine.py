@@ -204,7 +204,11 @@ def _parse_cached(text: str, lenient: bool) -> Template:
 
 
 def parse(
-    text: str, known_fields: Collection[str] | None = None, *, lenient: bool = False
+    text: str,
+    known_fields: Collection[str] | None = None,
+    *,
+    lenient: bool = False,
+    context: bool = True,
 ) -> Template:
     """Parse (once: cached) and check the names of fields and functions.
 
@@ -213,11 +217,12 @@ def parse(
     arguments is a TemplateError.  `lenient` (for lines of text, as beets shows them):
     all of those are text as written (`$titel`, `%lowr{x}`, `a ${ b`), an unknown field
     in %ifdef is not defined, and the template's `literal` names them.
-    `known_fields` None: any field name is known.
+    `known_fields` None: any field name is known.  `context` False: the caller does not
+    supply %aunique and %sunique, so they are unknown too.
     """
     tmpl = _parse_cached(text, lenient)
     if lenient:
-        return _literal_unknowns(tmpl, known_fields)
+        return _literal_unknowns(tmpl, known_fields, _known_functions(context))
     _check(tmpl.nodes)
     if known_fields is not None:
         for name in sorted(tmpl.fields):
@@ -234,8 +239,8 @@ def _hint(name: str, known: Collection[str], sigil: str) -> str:
     return f" (did you mean {sigil}{close[0]}?)" if close else ""
 
 
-def _known_functions() -> set[str]:
-    return {*FUNCTIONS, *_FIELD_ARG, *CONTEXT_FUNCTIONS}
+def _known_functions(context: bool = True) -> set[str]:
+    return {*FUNCTIONS, *_FIELD_ARG, *(CONTEXT_FUNCTIONS if context else ())}
 
 
 def _check(nodes: Sequence[Node]) -> None:
@@ -252,7 +257,9 @@ def _check(nodes: Sequence[Node]) -> None:
                 _check(a)
 
 
-def _literal_unknowns(tmpl: Template, known_fields: Collection[str] | None) -> Template:
+def _literal_unknowns(
+    tmpl: Template, known_fields: Collection[str] | None, functions: set[str]
+) -> Template:
     """The template with what it cannot evaluate as text, as written (lenient)."""
     literal: list[str] = []
 
@@ -266,7 +273,7 @@ def _literal_unknowns(tmpl: Template, known_fields: Collection[str] | None) -> T
                 literal.append(n.raw)
                 out.append(Text(n.raw))
             elif isinstance(n, Call):
-                if n.name not in _known_functions() or len(n.args) > _MAX_ARGS.get(n.name, 1):
+                if n.name not in functions or len(n.args) > _MAX_ARGS.get(n.name, 1):
                     literal.append(n.raw)
                     out.append(Text(n.raw))
                 elif n.name in _FIELD_ARG and n.args and not known(_plain(n.args[0])):

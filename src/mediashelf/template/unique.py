@@ -32,10 +32,19 @@ AUNIQUE_KEYS: Final = ("albumartist", "album")
 AUNIQUE_DISAMBIGUATORS: Final = ("year", "label", "catalognumber")
 SUNIQUE_KEYS: Final = ("artist", "title")
 SUNIQUE_DISAMBIGUATORS: Final = ("year",)
+
+
+def _audio_sources(fields: tuple[str, ...]) -> set[str]:
+    """The catalog columns the values of `fields` of an audio file come from: its year,
+    month and day come from its tags (values.py), never from the file's time, which
+    differs from track to track."""
+    dated = {"year", "month", "day"}
+    names = [f for f in fields if f not in dated]
+    return sources(names) | {"album", "kind", "mb_albumid", "date", "year"}
+
+
 #: the catalog columns the default %aunique{} of an item depends on
-AUNIQUE_INPUTS: Final = tuple(
-    sorted(sources([*AUNIQUE_KEYS, *AUNIQUE_DISAMBIGUATORS]) | {"mb_albumid", "album"})
-)
+AUNIQUE_INPUTS: Final = tuple(sorted(_audio_sources((*AUNIQUE_KEYS, *AUNIQUE_DISAMBIGUATORS))))
 
 #: members of a group (albums or singletons) → their disambiguating values
 Group = dict[Hashable, tuple[str, ...]]
@@ -84,12 +93,8 @@ class _Unique:
         if found is not None:
             return found
         table: Table = {}
-        # an audio file's year, month and day come from its tags (values.py), never from
-        # its time, which differs from track to track
-        dated = {"year", "month", "day"}
-        names = [f for f in (*keys, *dis) if f not in dated]
-        columns = sources(names) | {"album", "kind", "mb_albumid", "date", "year"}
-        for row in unique_rows(self.catalog, sorted(columns), singletons=self.singletons):
+        columns = sorted(_audio_sources((*keys, *dis)))
+        for row in unique_rows(self.catalog, columns, singletons=self.singletons):
             values = raw_values(row)
             mine = tuple(values(d) for d in dis)
             group = table.setdefault(tuple(values(k).lower() for k in keys), {})

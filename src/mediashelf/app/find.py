@@ -111,7 +111,8 @@ def _line_template(
 
 def _line(catalog: Catalog, template: Template) -> Callable[[Row], str]:
     if not template.calls & CONTEXT_FUNCTIONS:
-        return lambda row: template.render(row_values(row))
+        render = template.render
+        return lambda row: render(row_values(row))
     from mediashelf.template.unique import Uniques
 
     uniques = Uniques(catalog)

@@ -47,12 +47,14 @@ def _bool(value: Any) -> str:
     return "True" if value else "False"
 
 
+def _pad(width: int) -> Callable[[Any], str]:
+    return lambda n: f"{n:0{width}d}"
+
+
+#: whole numbers shown zero-padded to a width, as beets shows them
+_PADDED: Final = {"track": 2, "tracktotal": 2, "disc": 2, "disctotal": 2, "year": 4}
 _BY_NAME: Final[dict[str, Callable[[Any], str]]] = {
-    "track": lambda n: f"{n:02d}",
-    "tracktotal": lambda n: f"{n:02d}",
-    "disc": lambda n: f"{n:02d}",
-    "disctotal": lambda n: f"{n:02d}",
-    "year": lambda n: f"{n:04d}",
+    **{name: _pad(width) for name, width in _PADDED.items()},
     "bitrate": lambda n: f"{n}kbps",
     "samplerate": lambda n: f"{n // 1000}kHz",
     "size": file_size,
@@ -136,6 +138,16 @@ def columns_for(fields: set[str] | frozenset[str]) -> list[str]:
     return sorted(cols)
 
 
+def _padded(column: str, width: int) -> Callable[[Any], str]:
+    def get(row: Any) -> str:
+        value = row[column]
+        if value is None:
+            return ""
+        return f"{value:0{width}d}" if type(value) is int else str(value)
+
+    return get
+
+
 def _getter(name: str) -> Callable[[Any], str]:
     if name == "format":
         return format_name
@@ -148,6 +160,8 @@ def _getter(name: str) -> Callable[[Any], str]:
         return lambda row: os.fsdecode(os.path.basename(row["path"]))
     if name == "failed":
         return lambda row: _bool(row["error"] is not None)
+    if name in _PADDED:  # (every line of a listing shows some: no converter call)
+        return _padded(name, _PADDED[name])
     column = FIELD_SOURCES.get(name, (name,))[0]
     conv = _CONVERTERS.get(name) or str
 

@@ -19,6 +19,7 @@ added is a tag value, and is cleaned as every value of a path is.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Hashable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
@@ -52,6 +53,7 @@ Group = dict[Hashable, tuple[str, ...]]
 Table = dict[tuple[str, ...], Group]
 
 
+@functools.lru_cache(maxsize=64)
 def _fields(text: str, default: tuple[str, ...]) -> tuple[str, ...]:
     """Field names from an argument; names no template knows are left out."""
     names = tuple(n for n in text.split() if n in ORGANIZE_FIELDS)

@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-from mediashelf.query.display import FIELD_SOURCES, TEMPLATE_FIELDS, cell_values, row_values
+from mediashelf.query.display import FIELD_SOURCES, TEMPLATE_FIELDS, row_values
 
 #: shown where a tag the template needs is missing
 DEFAULTS: Final = {
@@ -92,10 +92,9 @@ def raw_values(row: Mapping[str, Any]) -> Callable[[str], str]:
             return _stem(row)
         if name == "folder":
             return os.fsdecode(os.path.basename(os.path.dirname(row["path"])))
-        if name == "albumartist":
-            own = cell_values(row)
-            return own("albumartist") or (
-                "Various Artists" if row.get("compilation") else own("artist")
+        if name == "albumartist":  # (text columns: a string or None)
+            return row.get("albumartist") or (
+                "Various Artists" if row.get("compilation") else row.get("artist") or ""
             )
         if name == "title":
             return shown("title") or _stem(row)

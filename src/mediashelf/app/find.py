@@ -2,12 +2,15 @@
 
 `prepare` checks a request (its query, its fields) before the catalog is opened;
 `find` runs it and returns what it found: a count, or the matching items or albums
-as they stream from the catalog, with the template of their lines.
+as they stream from the catalog, with the template of their lines and the function
+that makes an item's line.  Line templates are read as beets reads them: what cannot
+be evaluated (an unknown field, a `{` never closed) is shown as written, and the
+template's `literal` names it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Final, Literal, NamedTuple
 
 from mediashelf.catalog import Catalog
@@ -15,12 +18,13 @@ from mediashelf.catalog.find import Row, count, select
 from mediashelf.catalog.tree import Compiled
 from mediashelf.errors import ConfigError
 from mediashelf.query import compile_query, parse
-from mediashelf.query.display import TEMPLATE_FIELDS, columns_for
+from mediashelf.query.display import TEMPLATE_FIELDS, columns_for, row_values
 from mediashelf.query.fields import suggest
 from mediashelf.query.output import CSV_FIELDS, DEFAULT_ITEM_FORMAT
 from mediashelf.query.parse import Query, Sort
 from mediashelf.template import Template
 from mediashelf.template import parse as parse_template
+from mediashelf.template.engine import CONTEXT_FUNCTIONS
 
 if TYPE_CHECKING:
     from mediashelf.query.albums import Album
@@ -59,12 +63,14 @@ class Search(NamedTuple):
 
 
 class Found(NamedTuple):
-    """What a search found: a count, items or albums (streamed), and the line template."""
+    """What a search found: a count, items or albums (streamed), and the line template
+    (with `line`, an item's line)."""
 
     total: int | None = None  # the number found (count mode)
     items: Iterator[Row] | None = None
     albums: Iterator[Album] | None = None
     template: Template | None = None
+    line: Callable[[Row], str] | None = None
 
 
 def prepare(request: FindRequest) -> Search:
@@ -84,13 +90,41 @@ def find(catalog: Catalog, search: Search) -> Found:
         return _albums(catalog, search)
     if request.mode == "count":
         return Found(total=count(catalog, search.compiled))
-    template = None
     columns = _COLUMNS.get(request.mode)
-    if request.mode == "lines":
-        template = parse_template(request.format or DEFAULT_ITEM_FORMAT, TEMPLATE_FIELDS)
-        columns = columns_for(template.fields)
+    if request.mode != "lines":
+        return Found(items=select(catalog, search.compiled, limit=request.limit, columns=columns))
+    template = _line_template(request.format, DEFAULT_ITEM_FORMAT, TEMPLATE_FIELDS)
+    line = _line(catalog, template)
+    # %aunique and %sunique read more of the item than the template names
+    columns = None if template.calls & CONTEXT_FUNCTIONS else columns_for(template.fields)
     rows = select(catalog, search.compiled, limit=request.limit, columns=columns)
-    return Found(items=rows, template=template)
+    return Found(items=rows, template=template, line=line)
+
+
+def _line_template(
+    text: str | None, default: str, fields: frozenset[str], *, context: bool = True
+) -> Template:
+    """The template of a line: the default when none is given (`-f ''` is an empty line).
+    `context`: %aunique and %sunique can be answered (items, not albums)."""
+    return parse_template(default if text is None else text, fields, lenient=True, context=context)
+
+
+def _line(catalog: Catalog, template: Template) -> Callable[[Row], str]:
+    if not template.calls & CONTEXT_FUNCTIONS:
+        render = template.render
+        return lambda row: render(row_values(row))
+    from mediashelf.template.unique import Uniques
+
+    uniques = Uniques(catalog)
+
+    def line(row: Row) -> str:
+        return template.render(row_values(row), uniques.functions(row, _as_is))
+
+    return line
+
+
+def _as_is(text: str) -> str:
+    return text
 
 
 def _albums(catalog: Catalog, search: Search) -> Found:
@@ -107,7 +141,9 @@ def _albums(catalog: Catalog, search: Search) -> Found:
         raise ConfigError("--albums works with --format, --json and --count")
     template = None
     if request.mode == "lines":
-        template = parse_template(request.format or DEFAULT_ALBUM_FORMAT, ALBUM_TEMPLATE_FIELDS)
+        template = _line_template(
+            request.format, DEFAULT_ALBUM_FORMAT, ALBUM_TEMPLATE_FIELDS, context=False
+        )
     rows = select_albums(catalog, search.compiled, album_order(search.album_sort))
     albums = (album(row) for row in rows)
     if request.mode == "count":

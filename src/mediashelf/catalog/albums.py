@@ -1,4 +1,5 @@
-"""Albums in the catalog: `shelf find --albums` and the groups `%aunique{}` tells apart.
+"""Albums in the catalog: `shelf find --albums`, and what `%aunique{}` and `%sunique{}`
+tell apart.
 
 An album is the tracks that share a MusicBrainz album id or, without one, the same
 album artist (the track artist when there is none, "Various Artists" for a
@@ -8,7 +9,6 @@ are not part of any album.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from typing import Any, Final
 
@@ -73,29 +73,29 @@ def _aggregate(key: SortKey) -> str:
     return key.expr.name
 
 
-#: the fields whose values an album group is told apart by: disambiguator values
-AlbumGroups = dict[str, list[tuple[Any, ...]]]
+def unique_rows(
+    catalog: Catalog, columns: Sequence[str], *, singletons: bool = False
+) -> Iterator[dict[str, Any]]:
+    """The rows `%aunique{}` and `%sunique{}` tell apart, with the given columns.
 
-
-def album_groups(catalog: Catalog, keys: Sequence[str], disam: Sequence[str]) -> AlbumGroups:
-    """The present audio albums by their key fields (lower case, joined by U+001F).
-
-    Each key maps to the distinct (MusicBrainz album id, disambiguator values ...)
-    of the albums that share it; `albumartist` stands for the album artist as above.
-    The names must be catalog columns.
+    Present audio items only.  Albums: the distinct values of `columns` over the tracks
+    that have an album title (the tracks of an album mostly share them).  Singletons
+    (`singletons`): one row per track without an album title, its `id` included.
     """
-    unknown = [n for n in (*keys, *disam) if n not in ITEM_COLUMNS]
+    unknown = [c for c in columns if c not in ITEM_COLUMNS and c != "id"]
     if unknown:
         raise ValueError(f"not catalog columns: {unknown}")
-    cols = [_ALBUM_ARTIST if k == "albumartist" else k for k in keys]
-    key_sql = " || x'1f' || ".join(f"lower(coalesce(CAST({c} AS TEXT), ''))" for c in cols)
-    dis_sql = ", ".join(f"coalesce(CAST({d} AS TEXT), '')" for d in disam) or "''"
-    groups: AlbumGroups = defaultdict(list)
-    rows = catalog.db.execute(
-        f"SELECT {key_sql}, coalesce(mb_albumid, ''), {dis_sql} FROM items "
-        "WHERE kind = 'audio' AND missing = 0 AND album IS NOT NULL AND album != '' "
-        f"GROUP BY 1, 2, {', '.join(str(i + 3) for i in range(max(1, len(disam))))}"
-    )
-    for key, mbid, *values in rows:
-        groups[key].append((mbid, *values))
-    return groups
+    names = list(dict.fromkeys(columns))
+    if singletons:
+        names = ["id", *(c for c in names if c != "id")]
+        sql = (
+            f"SELECT {', '.join(names)} FROM items WHERE kind = 'audio' AND missing = 0 "
+            "AND (album IS NULL OR album = '')"
+        )
+    else:
+        sql = (
+            f"SELECT DISTINCT {', '.join(names)} FROM items WHERE kind = 'audio' "
+            "AND missing = 0 AND album IS NOT NULL AND album != ''"
+        )
+    for row in catalog.db.execute(sql):
+        yield dict(zip(names, row, strict=True))

@@ -26,7 +26,7 @@ from mediashelf.organize.order import order
 from mediashelf.organize.presets import PRESETS
 from mediashelf.organize.sidecars import add_album_sidecars, add_photo_sidecars
 from mediashelf.query import compile_query, parse
-from mediashelf.template.values import AlbumUnique
+from mediashelf.template.unique import Uniques
 
 __all__ = ["Conflict", "Op", "Plan", "Request", "make_plan", "plan_steps"]
 
@@ -57,7 +57,7 @@ class _Planner:
         self.dests = Destinations(
             self.dest,
             settings,
-            AlbumUnique(catalog),
+            Uniques(catalog),
             template=req.template,
             preset=req.preset,
         )

@@ -8,17 +8,17 @@ as they stream from the catalog, with the template of their lines.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Final, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Final, Literal, NamedTuple
 
 from mediashelf.catalog import Catalog
-from mediashelf.catalog.find import Row, count, select
+from mediashelf.catalog.find import VALUE_COLUMNS, Row, count, distinct_values, select
 from mediashelf.catalog.tree import Compiled
 from mediashelf.errors import ConfigError
 from mediashelf.query import compile_query, parse
 from mediashelf.query.display import TEMPLATE_FIELDS, columns_for
 from mediashelf.query.fields import suggest
 from mediashelf.query.output import CSV_FIELDS, DEFAULT_ITEM_FORMAT
-from mediashelf.query.parse import Query, Sort
+from mediashelf.query.parse import Query, Sort, split_query
 from mediashelf.template import Template
 from mediashelf.template import parse as parse_template
 
@@ -46,6 +46,7 @@ class FindRequest(NamedTuple):
     format: str | None = None  # the template of a line (lines mode)
     fields: tuple[str, ...] | None = None  # the fields of JSON and CSV (none given: all)
     limit: int | None = None
+    offset: int = 0  # items (or albums) skipped before the first one: a page of a listing
     missing: bool = False  # the items the last scan did not find, instead of the others
     cwd: bytes | None = None  # where relative paths in the query start
 
@@ -65,6 +66,19 @@ class Found(NamedTuple):
     items: Iterator[Row] | None = None
     albums: Iterator[Album] | None = None
     template: Template | None = None
+
+
+class Page(NamedTuple):
+    """One page of a listing and the number of matches in all (for paging)."""
+
+    rows: list[Any]  # catalog rows (items), albums, or (value, items) pairs
+    total: int
+
+
+def split(text: str) -> tuple[str, ...]:
+    """A query typed as one line (a search box): its terms, split as a shell would
+    without expanding anything (raises QueryError for an unclosed quote)."""
+    return split_query(text)
 
 
 def prepare(request: FindRequest) -> Search:
@@ -89,8 +103,48 @@ def find(catalog: Catalog, search: Search) -> Found:
     if request.mode == "lines":
         template = parse_template(request.format or DEFAULT_ITEM_FORMAT, TEMPLATE_FIELDS)
         columns = columns_for(template.fields)
-    rows = select(catalog, search.compiled, limit=request.limit, columns=columns)
+    rows = select(
+        catalog, search.compiled, limit=request.limit, offset=request.offset, columns=columns
+    )
     return Found(items=rows, template=template)
+
+
+def page(catalog: Catalog, search: Search) -> Page:
+    """The page of items (or albums) the request's `limit` and `offset` pick, with the
+    number found in all.  Items are whole catalog rows (`query.output.item_object`
+    makes them the objects of `find --json`); albums as `find --albums` streams them."""
+    request = search.request
+    if request.albums:
+        from mediashelf.catalog.albums import count_albums, select_albums
+        from mediashelf.query.albums import album, album_order
+
+        order = album_order(search.album_sort)
+        rows = select_albums(
+            catalog, search.compiled, order, limit=request.limit, offset=request.offset
+        )
+        return Page([album(row) for row in rows], count_albums(catalog, search.compiled))
+    items = select(catalog, search.compiled, limit=request.limit, offset=request.offset)
+    return Page(list(items), count(catalog, search.compiled))
+
+
+def values(
+    catalog: Catalog,
+    search: Search,
+    field: str,
+    *,
+    by_count: bool = False,
+    limit: int = 100,
+    offset: int = 0,
+) -> Page:
+    """The values `field` takes among the matching items, each with its number of items
+    (unknown and empty values left out), by value or most items first; a page of them."""
+    if field not in VALUE_COLUMNS:
+        known = list(VALUE_COLUMNS)
+        raise ConfigError(f"cannot list the values of {field!r}{suggest(field, known)}")
+    rows, total = distinct_values(
+        catalog, search.compiled, field, by_count=by_count, limit=limit, offset=offset
+    )
+    return Page(rows, total)
 
 
 def _albums(catalog: Catalog, search: Search) -> Found:

@@ -42,17 +42,24 @@ AGGREGATES: Final[dict[str, str]] = {
     "added": "min(added_ns)",
     "path": "min(path)",
     "last_path": "max(path)",
+    # the track whose art stands for the album: one with embedded art, else the first
+    "cover_id": "coalesce(min(CASE WHEN cover_count > 0 THEN id END), min(id))",
 }
 _KEY: Final = f"coalesce(mb_albumid, lower({_ALBUM_ARTIST}) || x'1f' || lower(album))"
 
 
 def select_albums(
-    catalog: Catalog, compiled: Compiled, sort: Sequence[SortKey]
+    catalog: Catalog,
+    compiled: Compiled,
+    sort: Sequence[SortKey],
+    *,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> Iterator[dict[str, Any]]:
     """The albums of the matching tracks, one dict of AGGREGATES each, in `sort` order.
 
     The sort keys name album fields (`Column("year")`); figures count the matching
-    tracks only.
+    tracks only.  `limit` and `offset` give one page of them.
     """
     columns = ", ".join(f"{sql} AS a_{name}" for name, sql in AGGREGATES.items())
     keys = [
@@ -63,8 +70,20 @@ def select_albums(
             f"SELECT {columns} FROM items WHERE {q.where} AND album IS NOT NULL "
             f"AND album != '' GROUP BY {_KEY} ORDER BY {catalog.dialect.order(keys)}"
         )
+        if limit is not None:
+            sql += f" LIMIT {max(0, int(limit))} OFFSET {max(0, int(offset))}"
         for row in catalog.db.execute(sql, q.params):
             yield dict(zip(AGGREGATES, row, strict=True))
+
+
+def count_albums(catalog: Catalog, compiled: Compiled) -> int:
+    """How many albums the matching tracks make."""
+    with catalog.querying(compiled) as q:
+        sql = (
+            f"SELECT count(*) FROM (SELECT 1 FROM items WHERE {q.where} AND album IS NOT NULL "
+            f"AND album != '' GROUP BY {_KEY}) AS albums"
+        )
+        return int(catalog.db.execute(sql, q.params).fetchone()[0])
 
 
 def _aggregate(key: SortKey) -> str:

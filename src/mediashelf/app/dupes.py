@@ -70,7 +70,6 @@ def keeping(group: Group, item_id: int) -> Group:
     return Group(group.kind, tuple(members))
 
 
-def find_groups(groups: Sequence[Group], ids: Sequence[int]) -> Group | None:
-    """The group whose files are exactly the items `ids` (in any order), else None."""
-    wanted = frozenset(ids)
-    return next((g for g in groups if frozenset(m.id for m in g.members) == wanted), None)
+def group_of(groups: Sequence[Group], item_id: int) -> Group | None:
+    """The group item `item_id` is a file of, else None."""
+    return next((g for g in groups if any(m.id == item_id for m in g.members)), None)

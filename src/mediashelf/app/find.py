@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Final, Literal, NamedTuple
 
 from mediashelf.catalog import Catalog
+from mediashelf.catalog import tree as t
 from mediashelf.catalog.find import VALUE_COLUMNS, Row, count, distinct_values, select
 from mediashelf.catalog.tree import Compiled
 from mediashelf.errors import ConfigError
@@ -49,6 +50,8 @@ class FindRequest(NamedTuple):
     offset: int = 0  # items (or albums) skipped before the first one: a page of a listing
     missing: bool = False  # the items the last scan did not find, instead of the others
     cwd: bytes | None = None  # where relative paths in the query start
+    kinds: tuple[str, ...] = ()  # only items of these kinds (audio, image, video, other)
+    default_sort: tuple[Sort, ...] = ()  # the order when the query gives none
 
 
 class Search(NamedTuple):
@@ -85,7 +88,15 @@ def prepare(request: FindRequest) -> Search:
     """The request checked and its query compiled (raises QueryError or ConfigError)."""
     q = parse(request.query)
     items_q = Query(q.groups, []) if request.albums else q  # albums sort by album fields
-    compiled = compile_query(items_q, cwd=request.cwd, missing=request.missing)
+    compiled = compile_query(
+        items_q, cwd=request.cwd, missing=request.missing, default_sort=list(request.default_sort)
+    )
+    if request.kinds:
+        kinds = t.Or(tuple(t.Equals(t.Column("kind"), k) for k in request.kinds))
+        compiled = t.Compiled(
+            t.And((compiled.filter, kinds)), compiled.sort, compiled.missing,
+            compiled.uses_regex, compiled.fields,
+        )  # fmt: skip
     for name in request.fields or ():
         if name not in CSV_FIELDS:
             raise ConfigError(f"--fields: unknown field {name!r}{suggest(name)}")

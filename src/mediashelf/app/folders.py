@@ -17,6 +17,7 @@ from mediashelf.catalog.organize import scan_roots
 
 class Folder(NamedTuple):
     path: bytes
+    root: bytes  # the scanned root it is in
     parent: bytes | None  # None at a root: above it is outside the catalog
     subfolders: list[tuple[bytes, int]]  # (path, present files at or below it), by name
     items: list[Row]  # one page of the present files right in it, by path
@@ -35,6 +36,14 @@ def roots(catalog: Catalog) -> list[bytes]:
 def _inside(path: bytes, folder: bytes) -> bool:
     base = folder.rstrip(b"/")
     return path == folder or path.startswith(base + b"/")
+
+
+def trail(folder: Folder) -> list[bytes]:
+    """The folders from its root down to `folder`, both included."""
+    out = [folder.path]
+    while out[0] != folder.root:
+        out.insert(0, os.path.dirname(out[0]))
+    return out
 
 
 def root_of(catalog: Catalog, path: bytes) -> bytes | None:
@@ -58,4 +67,4 @@ def folder(catalog: Catalog, path: bytes, *, limit: int = 100, offset: int = 0) 
     items, total = folder_items(catalog, path, limit=limit, offset=offset)
     parent = None if path == root else os.path.dirname(path)
     subfolders = sorted(below.items(), key=lambda kv: (kv[0].lower(), kv[0]))
-    return Folder(path, parent, subfolders, items, total)
+    return Folder(path, root, parent, subfolders, items, total)

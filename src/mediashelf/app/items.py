@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from mediashelf.catalog import Catalog
 from mediashelf.catalog.find import Row, rows_by_id
-from mediashelf.catalog.queries import FailureRow, Item, current_failures, get_item, prune_missing
+from mediashelf.catalog.queries import (
+    FailureRow,
+    Item,
+    current_failures,
+    damaged_items,
+    get_item,
+    prune_missing,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +61,23 @@ def detail(catalog: Catalog, item_id: int) -> ItemDetail | None:
     return ItemDetail(row, extra, damage, current_failures(catalog, path=bytes(row["path"])))
 
 
+def damaged(
+    catalog: Catalog, *, limit: int, offset: int = 0
+) -> tuple[list[tuple[int, bytes, list[str]]], int]:
+    """(id, path, problems) of files catalogued although damaged, a page; and how many."""
+    page, total = damaged_items(catalog, limit=limit, offset=offset)
+    out = []
+    for item_id, path, problems in page:
+        try:
+            listed = json.loads(problems)
+        except ValueError:
+            listed = [problems]
+        out.append(
+            (item_id, path, [str(p) for p in (listed if isinstance(listed, list) else [listed])])
+        )
+    return out, total
+
+
 def rows(catalog: Catalog, ids: Sequence[int]) -> dict[int, Row]:
     """Whole catalog rows by id (ids not catalogued are left out)."""
     return rows_by_id(catalog, ids)
@@ -65,3 +91,27 @@ def failures(catalog: Catalog, *, history: bool = False) -> list[FailureRow]:
 def prune(catalog: Catalog) -> int:
     """Forget the items whose files scans found missing (the caller holds the lease)."""
     return prune_missing(catalog)
+
+
+def servable(catalog: Catalog, row: Row) -> bytes | None:
+    """The path of the item's file, to be read for a front end: only when it is present,
+    a regular file, and lies, symlinks resolved, inside a folder scans started from.
+    None otherwise: nothing outside the catalog's roots is ever read for a request."""
+    return None if row["missing"] else readable(catalog, bytes(row["path"]))
+
+
+def readable(catalog: Catalog, path: bytes) -> bytes | None:
+    """`path` resolved, when it is a regular file inside a folder scans started from."""
+    from mediashelf.app.folders import root_of
+
+    root = root_of(catalog, path)
+    if root is None:
+        return None
+    real, real_root = os.path.realpath(path), os.path.realpath(root)
+    if real != real_root and not real.startswith(real_root.rstrip(b"/") + b"/"):
+        return None
+    try:
+        mode = os.stat(real).st_mode
+    except OSError:
+        return None
+    return real if stat.S_ISREG(mode) else None

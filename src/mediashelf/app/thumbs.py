@@ -16,7 +16,11 @@ def default_cache() -> ThumbCache:
 def thumb(catalog: Catalog, item_id: int, size: int, cache: ThumbCache) -> Thumb | None:
     """Item `item_id`'s tile (made from its art, its folder's cover or itself, and
     cached); None when there is no such item."""
+    from mediashelf.app.items import readable
+
     row = rows_by_id(catalog, [item_id]).get(item_id)
     if row is None:
         return None
-    return thumbnail(catalog, row, size, cache)
+    return thumbnail(
+        catalog, row, size, cache, allowed=lambda path: readable(catalog, path) is not None
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,14 +29,22 @@ def fit(size: int) -> int:
     return next((s for s in SIZES if s >= size), SIZES[-1])
 
 
-def thumbnail(catalog: Catalog, row: dict[str, Any], size: int, cache: ThumbCache) -> Thumb:
+def thumbnail(
+    catalog: Catalog,
+    row: dict[str, Any],
+    size: int,
+    cache: ThumbCache,
+    allowed: Callable[[bytes], bool] = lambda path: True,
+) -> Thumb:
     """The tile of catalog row `row` at (about) `size` pixels.
 
     A file that cannot be decoded is logged and gets "no art", cached like any other
-    answer until the file changes.
+    answer until the file changes.  A source whose path `allowed` refuses is not read.
     """
     size = fit(size)
     source = source_of(catalog, row)
+    if source is not None and not allowed(source.path):
+        source = None
     source_key = source.key if source is not None else f"none:{row['id']}:{row['mtime_ns']}"
     key = ThumbCache.key(source_key, size)
     data = cache.get(key)

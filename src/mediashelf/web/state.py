@@ -1,0 +1,92 @@
+"""What the server keeps between requests: its settings, open catalog connections,
+the thumbnail cache, the last duplicate searches, and the scans it started."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Final
+
+from mediashelf.app import session
+from mediashelf.catalog import Catalog
+from mediashelf.config import Settings
+from mediashelf.dupes import Result
+from mediashelf.thumbs import ThumbCache
+from mediashelf.web.scans import ScanJobs
+from mediashelf.web.security import Policy
+
+#: connections kept open for the next request
+_IDLE: Final = 8
+#: how long a duplicate search is reused (seconds); changes made here drop it at once
+DUPES_TTL: Final = 120.0
+
+
+class CatalogPool:
+    """Reading connections, reused across requests (opening one costs a migration check)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._idle: list[Catalog] = []
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Catalog]:
+        with self._lock:
+            catalog = self._idle.pop() if self._idle else None
+        if catalog is None:
+            catalog = session.reading(self.settings)
+        try:
+            yield catalog
+        except BaseException:
+            catalog.close()  # it may be mid-transaction: do not hand it on
+            raise
+        with self._lock:
+            if len(self._idle) < _IDLE:
+                self._idle.append(catalog)
+                return
+        catalog.close()
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for catalog in idle:
+            catalog.close()
+
+
+class DupesCache:
+    """The last duplicate search of each kind, so paging through groups does not search
+    again; dropped after DUPES_TTL seconds and whenever this server changes files."""
+
+    def __init__(self) -> None:
+        self._results: dict[str, tuple[float, Result]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, kind: str) -> Result | None:
+        with self._lock:
+            found = self._results.get(kind)
+        if found is None or time.monotonic() - found[0] > DUPES_TTL:
+            return None
+        return found[1]
+
+    def put(self, kind: str, result: Result) -> None:
+        with self._lock:
+            self._results[kind] = (time.monotonic(), result)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._results.clear()
+
+
+@dataclass
+class State:
+    settings: Settings
+    policy: Policy
+    thumbs: ThumbCache
+    catalogs: CatalogPool
+    scans: ScanJobs
+    dupes: DupesCache = field(default_factory=DupesCache)
+    #: what a change made through the server says it is, in the history
+    command: str = "shelf serve"

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
+import shlex
 from typing import Any, Final
 
 from starlette.requests import Request
@@ -89,12 +91,22 @@ def albums(request: Request) -> Response:
     )
 
 
+def _album_tracks(album: dict[str, Any]) -> str:
+    """The query for an album's tracks: its folder and its title."""
+    return shlex.join([f"path:{os.fsdecode(album['path'])}", f"album:={album['album']}"])
+
+
 def values(request: Request) -> Response:
     field, heading, by_count = VALUE_PAGES[request.url.path.strip("/")]
     q = params.query_text(request)
     page = params.number(request, "page", 1, 1, 10**7)
     by_count = request.query_params.get("order", "count" if by_count else "name") == "count"
-    context: dict[str, Any] = {"field": field, "heading": heading, "by_count": by_count, "values": []}
+    context: dict[str, Any] = {
+        "field": field,
+        "heading": heading,
+        "by_count": by_count,
+        "values": [],
+    }
     try:
         found = views.values(
             params.state(request),

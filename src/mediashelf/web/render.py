@@ -72,12 +72,13 @@ def environment() -> Environment:
     env.filters.update(
         path=_path,
         name=_name,
+        dirname=lambda p: os.path.dirname(bytes(p)),
         path_param=_path_param,
         q=_q,
         term=_term,
         size=file_size,
         total_size=summary_size,
-        length=track_length,
+        track_length=track_length,
         total_length=total_duration,
         when=_when,
     )

@@ -56,6 +56,7 @@ def run(state: State, host: str, port: int, token_note: str, out: TextIO) -> int
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host.strip("[]"), port))
+        sock.listen(2048)  # connections wait in the backlog while the app starts
     except OSError as e:
         sock.close()
         from mediashelf.errors import ConfigError

@@ -55,7 +55,7 @@ def embed_cover(path: Path, data: bytes) -> None:
 
 
 def portrait_photo(path: Path) -> None:
-    """A landscape 600×300 JPEG whose EXIF says to turn it (orientation 6): upright it is
+    """A landscape 600x300 JPEG whose EXIF says to turn it (orientation 6): upright it is
     300 wide and 600 high.  Its left half is green, its right half white."""
     image = Image.new("RGB", (600, 300), (255, 255, 255))
     image.paste(Image.new("RGB", (300, 300), GREEN), (0, 0))

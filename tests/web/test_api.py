@@ -237,7 +237,7 @@ def test_the_playlist_is_the_m3u_of_the_query(
 def test_a_scan_of_a_known_root_streams_progress_then_its_summary(
     client: TestClient, library: Library
 ) -> None:
-    _, root, files = library
+    _, root, _files = library
     lib.write_audio(
         root / "Bowie/Low/02 Breaking Glass.mp3",
         "mp3",

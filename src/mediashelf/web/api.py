@@ -20,7 +20,6 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 from starlette.routing import Route
 
 from mediashelf.app import items as item_service
-from mediashelf.app import stats as stats_service
 from mediashelf.app.thumbs import thumb as make_thumb
 from mediashelf.console import dumps, printable_path
 from mediashelf.dupes import Group
@@ -29,8 +28,8 @@ from mediashelf.journal.report import outcome_object, run_object
 from mediashelf.query.albums import album_json
 from mediashelf.query.output import item_object, write_m3u
 from mediashelf.web import params, views
-from mediashelf.web.security import FILE_CSP
 from mediashelf.web.render import placeholder
+from mediashelf.web.security import FILE_CSP
 
 #: media types a browser may show inline (anything else is a download)
 _INLINE: Final = ("audio/", "video/", "image/")

@@ -16,7 +16,6 @@ from starlette.responses import HTMLResponse
 
 from mediashelf.console import file_size, printable_path, summary_size, total_duration, track_length
 
-
 #: the style sheet, script and images the pages use, shipped in the package
 STATIC: Final = Path(__file__).parent / "static"
 

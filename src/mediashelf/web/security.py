@@ -65,7 +65,9 @@ def load_token(path: Path) -> tuple[str, bool]:
     except FileNotFoundError:
         pass
     except (OSError, UnicodeDecodeError) as e:
-        raise ConfigError(f"cannot read the access token {path}: {e}; remove it to make a new one")
+        raise ConfigError(
+            f"cannot read the access token {path}: {e}; remove it to make a new one"
+        ) from None
     token = secrets.token_urlsafe(32)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = path.with_name(f".{path.name}.tmp")

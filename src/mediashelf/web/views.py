@@ -7,9 +7,8 @@ import os
 from collections.abc import Sequence
 from typing import Any, Final, NamedTuple
 
-from mediashelf.app import dupes, find, items, resolve
+from mediashelf.app import dupes, find, items, resolve, session
 from mediashelf.app import journal as history
-from mediashelf.app import session
 from mediashelf.dupes import MODES, Group, Options, Result
 from mediashelf.errors import ConfigError
 from mediashelf.events import NullSink

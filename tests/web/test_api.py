@@ -187,33 +187,34 @@ def test_duplicates_are_listed_planned_resolved_and_undone(
     assert body["total"] == 1
     group = body["groups"][0]
     assert [f["keep"] for f in group["files"]] == [True, False]
-    copy_id = next(
-        f["id"] for f in group["files"] if f["path"].endswith("Copies/Come Together.mp3")
-    )
-    keep_copy = {"kind": "exact", "action": "trash", "groups": [{"id": copy_id, "keep": copy_id}]}
+    best, other = (next(f for f in group["files"] if f["keep"] is k) for k in (True, False))
+    # keep the file the ranking put second: the one it put first goes
+    keep_other = {
+        "kind": "exact",
+        "action": "trash",
+        "groups": [{"id": best["id"], "keep": other["id"]}],
+    }
     headers = csrf(client)
-    plan = client.post("/api/dupes/resolve", json=keep_copy, headers=headers).json()
-    assert [os.path.basename(op["path"]) for op in plan["ops"]] == ["01 Come Together.mp3"]
-    assert files["come"].exists()  # a plan changes nothing
+    plan = client.post("/api/dupes/resolve", json=keep_other, headers=headers).json()
+    assert [(op["path"], op["keep"]) for op in plan["ops"]] == [(best["path"], other["path"])]
+    assert os.path.exists(best["path"])  # a plan changes nothing
     stale = client.post(
-        "/api/dupes/resolve", json={**keep_copy, "apply": True, "plan": "0" * 32}, headers=headers
+        "/api/dupes/resolve", json={**keep_other, "apply": True, "plan": "0" * 32}, headers=headers
     )
-    assert stale.status_code == 400 and files["come"].exists()
+    assert stale.status_code == 400 and os.path.exists(best["path"])
     done = client.post(
         "/api/dupes/resolve",
-        json={**keep_copy, "apply": True, "plan": plan["plan"]},
+        json={**keep_other, "apply": True, "plan": plan["plan"]},
         headers=headers,
     ).json()
-    assert (
-        done["outcome"]["status"] == "done"
-        and not files["come"].exists()
-        and files["copy"].exists()
-    )
+    assert done["outcome"]["status"] == "done" and done["outcome"]["counts"] == {"trash": 1}
+    assert not os.path.exists(best["path"]) and os.path.exists(other["path"])
     run = done["outcome"]["run"]
     runs = client.get("/api/runs").json()
     assert runs["total"] == 1 and runs["runs"][0]["id"] == run
     undone = client.post(f"/api/runs/{run}/undo", headers=headers).json()
-    assert undone["status"] == "done" and files["come"].exists()
+    assert undone["status"] == "done" and os.path.exists(best["path"])
+    assert files["come"].exists() and files["copy"].exists()
     again = client.post(f"/api/runs/{run}/undo", headers=headers)
     assert again.status_code in (400, 409) and "already" in again.json()["error"]
 

@@ -10,6 +10,9 @@ from starlette.testclient import TestClient
 
 from mediashelf.web.app import create_app
 from tests.web import lib
+from tests.web.browser import browser, serve
+
+__all__ = ["browser", "serve"]  # the real-browser fixtures
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.web import lib
-from tests.web.browser import browser, centre, near, serve, shot  # noqa: F401 - fixtures
+from tests.web.browser import centre, near, shot
 
 Library = tuple[Path, Path, dict[str, Path]]
 

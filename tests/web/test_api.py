@@ -11,6 +11,7 @@ from pathlib import Path
 from PIL import Image
 from starlette.testclient import TestClient
 
+from mediashelf.console import printable_path
 from tests.conftest import Shelf
 from tests.web import lib
 from tests.web.conftest import csrf
@@ -259,3 +260,28 @@ def test_a_scan_of_a_known_root_streams_progress_then_its_summary(
     assert summary["state"] == "done" and summary["summary"]["counts"]["added"] == 1
     assert client.get(f"/api/scans/{job}").json()["summary"]["known_failures"] == 1  # broken
     assert client.get("/api/items", params={"q": "breaking"}).json()["total"] == 1
+
+
+def test_folders_are_browsed_from_the_roots_down_by_their_bytes(
+    client: TestClient, library: Library
+) -> None:
+    from urllib.parse import quote
+
+    db, root, files = library
+    odd = os.fsencode(root) + b"/caf\xe9 100%"
+    os.makedirs(odd)
+    os.link(files["speed"], odd + b"/t.mp3")
+    lib.scan(db, root)
+    assert client.get("/api/folders").json() == {"roots": [str(root)]}
+    top = client.get("/api/folders", params={"path": str(root)}).json()
+    assert top["parent"] is None and top["total"] == 0
+    assert {os.path.basename(s["path"]): s["items"] for s in top["subfolders"]}["Beatles"] == 3
+    url = "/api/folders?path=" + quote(odd, safe="/")
+    inside = client.get(url).json()
+    assert [os.path.basename(i["path"]) for i in inside["items"]] == ["t.mp3"]
+    assert os.fsencode(inside["path"]) == odd and inside["parent"] == str(root)
+    page = client.get(url.replace("/api/folders", "/folders"))
+    shown = printable_path(b"caf\xe9 100%")  # as the command line prints such names
+    assert page.status_code == 200 and f">{shown}</a>" in page.text
+    assert client.get("/api/folders", params={"path": "/etc"}).status_code == 404
+    assert client.get("/folders", params={"path": "/etc"}).status_code == 404

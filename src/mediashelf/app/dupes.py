@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Final
 
 from mediashelf.catalog import tree as t
 from mediashelf.catalog.connect import Catalog
@@ -12,7 +12,6 @@ from mediashelf.catalog.dialect import Compiled
 from mediashelf.catalog.folding import fold
 from mediashelf.dupes import Group, Options, Result, find_dupes
 from mediashelf.dupes.audio_payload import SUPPORTED
-from mediashelf.dupes.groups import AUDIO_DURATION_SLACK
 from mediashelf.events import NullSink, Sink
 
 
@@ -22,32 +21,51 @@ def find(catalog: Catalog, compiled: Compiled, options: Options, sink: Sink) -> 
     return find_dupes(catalog, compiled, options, sink)
 
 
+#: on an item's page, the same audio is looked for among files whose stream is the same:
+#: the same format, sample rate and channels, the duration within this (seconds) and
+#: the bit rate within ITEM_BITRATE_SLACK of the item's, so that few files are hashed
+ITEM_DURATION_SLACK: Final = 0.5
+ITEM_BITRATE_SLACK: Final = 0.05
+
+
 def _only(*nodes: t.Node) -> Compiled:
     return Compiled(t.And(nodes), missing=False)
+
+
+def _around(column: str, value: float, slack: float) -> t.Node:
+    return t.Range(t.Column(column), value - slack, value + slack, high_inclusive=True)
+
+
+def _same_stream(row: dict[str, Any]) -> Compiled | None:
+    """The files that could hold the same audio stream as the item of `row`."""
+    duration, bitrate = row.get("duration"), row.get("bitrate")
+    if row["kind"] != "audio" or row["format"] not in SUPPORTED or duration is None:
+        return None
+    nodes: list[t.Node] = [
+        t.Equals(t.Column("format"), row["format"]),
+        _around("duration", duration, ITEM_DURATION_SLACK),
+    ]
+    for column in ("samplerate", "channels"):
+        if row.get(column) is not None:
+            nodes.append(t.Equals(t.Column(column), row[column]))
+    if bitrate:
+        nodes.append(_around("bitrate", bitrate, bitrate * ITEM_BITRATE_SLACK))
+    return _only(*nodes)
 
 
 def of_item(catalog: Catalog, row: dict[str, Any]) -> list[Group]:
     """The groups of every kind that the item of catalog row `row` belongs to.
 
     Each search looks only at the files that could be in a group with it: the same
-    size (byte-identical), the same format and about the same duration (the same
-    audio), the same title (the same recording), or every image (look-alikes), so it
-    costs a fraction of a search of the whole library.
+    size (byte-identical), the same stream (the same audio), the same title (the same
+    recording), or every image (look-alikes), so it reads a few files at most.
     """
     searches: list[tuple[Options, Compiled]] = []
     if row["size"]:
         searches.append((Options("exact"), _only(t.Equals(t.Column("size"), row["size"]))))
-    duration = row.get("duration")
-    if row["kind"] == "audio" and row["format"] in SUPPORTED and duration is not None:
-        span = t.Range(
-            t.Column("duration"),
-            duration - AUDIO_DURATION_SLACK,
-            duration + AUDIO_DURATION_SLACK,
-            high_inclusive=True,
-        )
-        searches.append(
-            (Options("audio"), _only(t.Equals(t.Column("format"), row["format"]), span))
-        )
+    stream = _same_stream(row)
+    if stream is not None:
+        searches.append((Options("audio"), stream))
     if row["kind"] == "audio" and row.get("title"):
         searches.append((Options("similar"), _only(t.Search(("title",), fold(row["title"])))))
     elif row["kind"] == "image" and row.get("phash"):

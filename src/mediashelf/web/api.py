@@ -140,6 +140,30 @@ def _values(request: Request) -> Response:
     )
 
 
+def _folders(request: Request) -> Response:
+    from mediashelf.app import folders
+
+    state = params.state(request)
+    path = params.raw_path(request)
+    limit = params.number(request, "limit", 100, 0, 1000)
+    offset = params.number(request, "offset", 0, 0, 10**9)
+    with state.catalogs.reading() as catalog:
+        if path is None:
+            return ShelfJSON({"roots": [os.fsdecode(r) for r in folders.roots(catalog)]})
+        folder = folders.folder(catalog, path, limit=limit, offset=offset)
+    if folder is None:
+        return ShelfJSON({"error": "that folder is not in a scanned root"}, status_code=404)
+    return ShelfJSON(
+        {
+            "path": os.fsdecode(folder.path),
+            "parent": os.fsdecode(folder.parent) if folder.parent is not None else None,
+            "subfolders": [{"path": os.fsdecode(p), "items": n} for p, n in folder.subfolders],
+            "items": [item_object(r) for r in folder.items],
+            "total": folder.total,
+        }
+    )
+
+
 def _group_json(group: Group) -> dict[str, Any]:
     obj = group_object(group)
     for member, file in zip(group.members, obj["files"], strict=True):
@@ -322,6 +346,7 @@ def routes() -> list[Route]:
         Route("/api/items/{id:int}/file", _file),
         Route("/api/albums", _albums),
         Route("/api/values/{field}", _values),
+        Route("/api/folders", _folders),
         Route("/api/dupes", _dupes),
         Route("/api/dupes/resolve", _resolve, methods=["POST"]),
         Route("/api/stats", _stats),

@@ -50,9 +50,10 @@ def query_text(request: Request, name: str = "q") -> str:
 
 def raw_path(request: Request, name: str = "path") -> bytes | None:
     """A path from the query string as the bytes it names (percent-encoded bytes kept)."""
-    for key, value in parse_qsl(request.scope.get("query_string", b"").decode("latin-1")):
-        if key == name:
-            return unquote_to_bytes(value.encode("latin-1"))
+    for pair in request.scope.get("query_string", b"").split(b"&"):
+        key, _, value = pair.partition(b"=")
+        if unquote_to_bytes(key.replace(b"+", b" ")) == name.encode():
+            return unquote_to_bytes(value.replace(b"+", b" "))
     return None
 
 

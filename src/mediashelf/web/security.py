@@ -18,6 +18,7 @@ import hmac
 import ipaddress
 import os
 import secrets
+import time
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -122,9 +123,14 @@ class Guard:
             await self._login(scope, send)
             return
 
+        started = time.perf_counter()
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
+                # how long the server took to the first byte (browsers show it)
+                took = (time.perf_counter() - started) * 1000
+                headers.setdefault("server-timing", f"app;dur={took:.2f}")
                 headers.setdefault("content-security-policy", CSP)
                 headers.setdefault("x-content-type-options", "nosniff")
                 headers.setdefault("x-frame-options", "DENY")

@@ -18,36 +18,39 @@ from mediashelf.thumbs import ThumbCache
 from mediashelf.web.scans import ScanJobs
 from mediashelf.web.security import Policy
 
-#: connections kept open for the next request
-_IDLE: Final = 8
+#: connections open at once (more requests wait for one: memory stays bounded)
+CONNECTIONS: Final = 4
+#: page cache of each connection, MB
+_CACHE_MB: Final = 4
 #: how long a duplicate search is reused (seconds); changes made here drop it at once
 DUPES_TTL: Final = 120.0
 
 
 class CatalogPool:
-    """Reading connections, reused across requests (opening one costs a migration check)."""
+    """Reading connections, reused across requests (opening one costs a migration check),
+    at most CONNECTIONS of them."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._idle: list[Catalog] = []
         self._lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(CONNECTIONS)
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[Catalog]:
-        with self._lock:
-            catalog = self._idle.pop() if self._idle else None
-        if catalog is None:
-            catalog = session.reading(self.settings)
-        try:
-            yield catalog
-        except BaseException:
-            catalog.close()  # it may be mid-transaction: do not hand it on
-            raise
-        with self._lock:
-            if len(self._idle) < _IDLE:
+        with self._slots:
+            with self._lock:
+                catalog = self._idle.pop() if self._idle else None
+            if catalog is None:
+                catalog = session.reading(self.settings)
+                catalog.limit_cache(_CACHE_MB)
+            try:
+                yield catalog
+            except BaseException:
+                catalog.close()  # it may be mid-transaction: do not hand it on
+                raise
+            with self._lock:
                 self._idle.append(catalog)
-                return
-        catalog.close()
 
     def close(self) -> None:
         with self._lock:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from mediashelf.catalog import tree as t
 from mediashelf.catalog.connect import Catalog
 from mediashelf.catalog.dialect import Compiled
+from mediashelf.catalog.find import count
 from mediashelf.catalog.folding import fold
 from mediashelf.dupes import Group, Options, Result, find_dupes
 from mediashelf.dupes.audio_payload import SUPPORTED
@@ -42,6 +43,7 @@ def _same_stream(row: dict[str, Any]) -> Compiled | None:
     if row["kind"] != "audio" or row["format"] not in SUPPORTED or duration is None:
         return None
     nodes: list[t.Node] = [
+        t.Equals(t.Column("kind"), "audio"),  # with the format: the (kind, format) index
         t.Equals(t.Column("format"), row["format"]),
         _around("duration", duration, ITEM_DURATION_SLACK),
     ]
@@ -53,12 +55,24 @@ def _same_stream(row: dict[str, Any]) -> Compiled | None:
     return _only(*nodes)
 
 
-def of_item(catalog: Catalog, row: dict[str, Any]) -> list[Group]:
+class ItemGroups(NamedTuple):
+    """The groups an item belongs to, and the kinds not searched (too many candidates)."""
+
+    groups: list[Group]
+    unsearched: list[str]
+
+
+#: an item's page searches a kind only among at most this many candidates
+ITEM_CANDIDATES: Final = 300
+
+
+def of_item(catalog: Catalog, row: dict[str, Any]) -> ItemGroups:
     """The groups of every kind that the item of catalog row `row` belongs to.
 
     Each search looks only at the files that could be in a group with it: the same
     size (byte-identical), the same stream (the same audio), the same title (the same
-    recording), or every image (look-alikes), so it reads a few files at most.
+    recording), or the images (look-alikes); a kind with more than ITEM_CANDIDATES of
+    them is left to `shelf dupes` (and the Duplicates page), and named as unsearched.
     """
     searches: list[tuple[Options, Compiled]] = []
     if row["size"]:
@@ -70,10 +84,13 @@ def of_item(catalog: Catalog, row: dict[str, Any]) -> list[Group]:
         searches.append((Options("similar"), _only(t.Search(("title",), fold(row["title"])))))
     elif row["kind"] == "image" and row.get("phash"):
         searches.append((Options("similar"), _only(t.Equals(t.Column("kind"), "image"))))
-    found: list[Group] = []
+    found = ItemGroups([], [])
     for options, compiled in searches:
+        if count(catalog, compiled) > ITEM_CANDIDATES:
+            found.unsearched.append(options.mode)
+            continue
         result = find_dupes(catalog, compiled, options, NullSink())
-        found += [g for g in result.groups if any(m.id == row["id"] for m in g.members)]
+        found.groups.extend(g for g in result.groups if any(m.id == row["id"] for m in g.members))
     return found
 
 

@@ -7,7 +7,7 @@ as they stream from the catalog, with the template of their lines.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Final, Literal, NamedTuple
 
 from mediashelf.catalog import Catalog
@@ -24,6 +24,7 @@ from mediashelf.template import Template
 from mediashelf.template import parse as parse_template
 
 if TYPE_CHECKING:
+    from mediashelf.catalog.albums import AlbumKey
     from mediashelf.query.albums import Album
 
 #: how the found items are shown: template lines, JSON lines, CSV, paths (one a line or
@@ -136,6 +137,31 @@ def page(catalog: Catalog, search: Search) -> Page:
         return Page([album(row) for row in rows], count_albums(catalog, search.compiled))
     items = select(catalog, search.compiled, limit=request.limit, offset=request.offset)
     return Page(list(items), count(catalog, search.compiled))
+
+
+def album_order(catalog: Catalog, search: Search) -> list[AlbumKey]:
+    """Every album the request finds, in its order, named only (see `albums_named`):
+    what a front end keeps to page through a long listing quickly."""
+    from mediashelf.catalog.albums import album_keys
+    from mediashelf.query.albums import album_order as order
+
+    return album_keys(catalog, search.compiled, order(search.album_sort))
+
+
+def albums_named(catalog: Catalog, search: Search, wanted: Sequence[AlbumKey]) -> list[Album]:
+    """The albums `wanted` names (a slice of `album_order`), in that order."""
+    from mediashelf.catalog.albums import albums_of
+    from mediashelf.query.albums import album
+
+    rows = albums_of(catalog, search.compiled, wanted)
+    return [album(rows[key]) for key, _ in wanted if key in rows]
+
+
+def changed_mark(catalog: Catalog) -> tuple[Any, ...]:
+    """Changes whenever what a search finds may have changed (see catalog.change_mark)."""
+    from mediashelf.catalog.queries import change_mark
+
+    return change_mark(catalog)
 
 
 def values(

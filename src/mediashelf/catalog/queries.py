@@ -146,3 +146,15 @@ def damaged_items(
         (max(0, int(limit)), max(0, int(offset))),
     )
     return [(int(i), bytes(p), str(w)) for i, p, w in rows], int(total)
+
+
+def change_mark(catalog: Catalog) -> tuple[Any, ...]:
+    """A value that changes whenever the catalog's items may have: a scan started or
+    ended, a run (organize, dupes, undo) started or ended, items added or removed.
+    Cheap (indexes only), for caches of what is derived from the items."""
+    row = catalog.db.execute(
+        "SELECT (SELECT max(id) FROM scans), (SELECT max(finished_ns) FROM scans), "
+        "(SELECT max(id) FROM runs), (SELECT max(finished_ns) FROM runs), "
+        "(SELECT count(*) FROM items), (SELECT max(id) FROM items)"
+    ).fetchone()
+    return tuple(row)

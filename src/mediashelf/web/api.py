@@ -22,6 +22,7 @@ from starlette.routing import Route
 from mediashelf.app import items as item_service
 from mediashelf.app.thumbs import thumb as make_thumb
 from mediashelf.console import dumps, printable_path
+from mediashelf.app.dupes import ItemGroups
 from mediashelf.dupes import Group
 from mediashelf.dupes.report import group_object
 from mediashelf.journal.report import outcome_object, run_object
@@ -56,14 +57,15 @@ def _items(request: Request) -> Response:
     return ShelfJSON({"items": [item_object(r) for r in page.rows], "total": page.total})
 
 
-def item_json(detail: item_service.ItemDetail, groups: list[Group]) -> dict[str, Any]:
+def item_json(detail: item_service.ItemDetail, found: ItemGroups) -> dict[str, Any]:
     obj = item_object(detail.row)
     obj["extra"] = detail.extra
     obj["damage"] = detail.damage
     obj["failures"] = [
         {"stage": f.stage, "kind": f.kind, "message": f.message} for f in detail.failures
     ]
-    obj["duplicates"] = [_group_json(g) for g in groups]
+    obj["duplicates"] = [_group_json(g) for g in found.groups]
+    obj["duplicates_unsearched"] = found.unsearched
     return obj
 
 

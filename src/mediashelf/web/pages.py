@@ -220,12 +220,15 @@ def item(request: Request) -> Response:
         response = _render(request, "error.html", message="no such item", status_code=404)
         response.status_code = 404
         return response
-    detail, groups = found
+    detail, groups = found[0], found[1].groups
     obj = _shown(detail.row)
     fields = [
         (k, v) for k, v in obj.items() if k not in ("shown", "raw_path") and v not in (None, "", [])
     ]
-    return _render(request, "item.html", item=obj, fields=fields, detail=detail, groups=groups)
+    return _render(
+        request, "item.html", item=obj, fields=fields, detail=detail, groups=groups,
+        unsearched=found[1].unsearched,
+    )  # fmt: skip
 
 
 def home(request: Request) -> Response:

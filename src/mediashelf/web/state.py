@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
 from mediashelf.app import session
 from mediashelf.catalog import Catalog
@@ -83,6 +83,32 @@ class DupesCache:
             self._results.clear()
 
 
+class AlbumOrders:
+    """The order of the albums of recent listings (query and order → every album's key),
+    so that any page of a long grid costs a look-up of its own albums only.  A listing's
+    order is dropped when the catalog's change mark moves."""
+
+    def __init__(self, size: int = 8) -> None:
+        self.size = size
+        self._orders: dict[tuple[Any, ...], tuple[Any, list[Any]]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...], mark: Any) -> list[Any] | None:
+        with self._lock:
+            found = self._orders.get(key)
+            if found is None or found[0] != mark:
+                return None
+            self._orders[key] = self._orders.pop(key)  # the most recently used last
+            return found[1]
+
+    def put(self, key: tuple[Any, ...], mark: Any, order: list[Any]) -> None:
+        with self._lock:
+            self._orders.pop(key, None)
+            self._orders[key] = (mark, order)
+            while len(self._orders) > self.size:
+                del self._orders[next(iter(self._orders))]
+
+
 @dataclass
 class State:
     settings: Settings
@@ -91,5 +117,6 @@ class State:
     catalogs: CatalogPool
     scans: ScanJobs
     dupes: DupesCache = field(default_factory=DupesCache)
+    albums: AlbumOrders = field(default_factory=AlbumOrders)
     #: what a change made through the server says it is, in the history
     command: str = "shelf serve"

@@ -49,7 +49,23 @@ def request(
 def page(state: State, req: find.FindRequest) -> find.Page:
     search = find.prepare(req)  # a bad query fails here, before the catalog is opened
     with state.catalogs.reading() as catalog:
+        if req.albums and req.limit is not None:
+            return _album_page(state, catalog, search)
         return find.page(catalog, search)
+
+
+def _album_page(state: State, catalog: Any, search: find.Search) -> find.Page:
+    """A page of albums: the listing's order is kept (see AlbumOrders), the page's own
+    albums are looked up."""
+    req = search.request
+    key = (req.query, req.kinds)
+    mark = find.changed_mark(catalog)
+    order = state.albums.get(key, mark)
+    if order is None:
+        order = find.album_order(catalog, search)
+        state.albums.put(key, mark, order)
+    wanted = order[req.offset : req.offset + (req.limit or 0)]
+    return find.Page(find.albums_named(catalog, search, wanted), len(order))
 
 
 def values(
@@ -173,7 +189,7 @@ def start_scan(state: State, asked: Sequence[str | bytes]) -> Any:
     return state.scans.start(roots)
 
 
-def item_detail(state: State, item_id: int) -> tuple[items.ItemDetail, list[Group]] | None:
+def item_detail(state: State, item_id: int) -> tuple[items.ItemDetail, dupes.ItemGroups] | None:
     with state.catalogs.reading() as catalog:
         detail = items.detail(catalog, item_id)
         if detail is None:

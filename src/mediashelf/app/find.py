@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Any, Final, Literal, NamedTuple
 
 from mediashelf.catalog import Catalog
 from mediashelf.catalog import tree as t
-from mediashelf.catalog.find import VALUE_COLUMNS, Row, count, distinct_values, select
+from mediashelf.catalog.find import (
+    VALUE_COLUMNS,
+    Row,
+    count,
+    distinct_values,
+    select,
+    select_page,
+)
 from mediashelf.catalog.tree import Compiled
 from mediashelf.errors import ConfigError
 from mediashelf.query import compile_query, parse
@@ -135,8 +142,13 @@ def page(catalog: Catalog, search: Search) -> Page:
             catalog, search.compiled, order, limit=request.limit, offset=request.offset
         )
         return Page([album(row) for row in rows], count_albums(catalog, search.compiled))
-    items = select(catalog, search.compiled, limit=request.limit, offset=request.offset)
-    return Page(list(items), count(catalog, search.compiled))
+    compiled, limit, offset = search.compiled, request.limit, request.offset
+    if limit is not None and t.narrows(compiled.filter):
+        # one pass over the matches counts them and sorts the page out of them
+        return Page(*select_page(catalog, compiled, limit=limit, offset=offset))
+    # the whole library: counted from an index, the page read in the index's order
+    rows = select(catalog, compiled, limit=limit, offset=offset)
+    return Page(list(rows), count(catalog, compiled))
 
 
 def album_order(catalog: Catalog, search: Search) -> list[AlbumKey]:

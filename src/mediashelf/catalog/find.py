@@ -54,6 +54,24 @@ def select(
                     yield dict(zip(names, values, strict=True))
 
 
+def select_page(
+    catalog: Catalog, compiled: Compiled, *, limit: int, offset: int = 0
+) -> tuple[list[Row], int]:
+    """One page of the matching rows, in the query's order, and how many match in all:
+    one pass over the matches (a window count), then the page's rows by id."""
+    db = catalog.db
+    with catalog.querying(compiled) as q:
+        sql = (
+            f"SELECT id, count(*) OVER () FROM items WHERE {q.where} ORDER BY {q.order} "
+            f"LIMIT {max(0, int(limit))} OFFSET {max(0, int(offset))}"
+        )
+        page = db.execute(sql, q.params).fetchall()
+    if not page:  # past the end (or nothing matches): the total needs a count of its own
+        return [], count(catalog, compiled) if offset else 0
+    by_id = rows_by_id(catalog, [rid for rid, _ in page])
+    return [by_id[rid] for rid, _ in page if rid in by_id], int(page[0][1])
+
+
 def count(catalog: Catalog, compiled: Compiled) -> int:
     with catalog.querying(compiled) as q:
         row = catalog.db.execute(f"SELECT count(*) FROM items WHERE {q.where}", q.params)

@@ -45,6 +45,10 @@ def test_the_album_grid_shows_thumbnails(
     low = centre(image, tiles["Low"].locator("img").bounding_box())
     assert near(abbey, lib.RED), abbey  # the folder's cover.jpg
     assert near(low, lib.BLUE), low  # the picture embedded in the track
+    tiles["Abbey Road"].click()  # the album's own tracks
+    page.wait_for_url("**/search?**")
+    titles = page.locator("#results .caption").all_inner_texts()
+    assert titles == ["Come Together", "Come Together", "Something"], titles  # and the copy
 
 
 def test_a_search_narrows_the_results_and_a_bad_query_shows_its_error(

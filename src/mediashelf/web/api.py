@@ -12,7 +12,7 @@ import json
 import mimetypes
 import os
 from collections.abc import AsyncIterator
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -22,15 +22,15 @@ from starlette.routing import Route
 from mediashelf.app import items as item_service
 from mediashelf.app.thumbs import thumb as make_thumb
 from mediashelf.console import dumps, printable_path
-from mediashelf.app.dupes import ItemGroups
-from mediashelf.dupes import Group
-from mediashelf.dupes.report import group_object
-from mediashelf.journal.report import outcome_object, run_object
 from mediashelf.query.albums import album_json
 from mediashelf.query.output import item_object, write_m3u
 from mediashelf.web import params, views
 from mediashelf.web.render import placeholder
 from mediashelf.web.security import FILE_CSP
+
+if TYPE_CHECKING:
+    from mediashelf.app.dupes import ItemGroups
+    from mediashelf.dupes import Group
 
 #: media types a browser may show inline (anything else is a download)
 _INLINE: Final = ("audio/", "video/", "image/")
@@ -167,6 +167,8 @@ def _folders(request: Request) -> Response:
 
 
 def _group_json(group: Group) -> dict[str, Any]:
+    from mediashelf.dupes.report import group_object
+
     obj = group_object(group)
     for member, file in zip(group.members, obj["files"], strict=True):
         file["id"] = member.id
@@ -211,6 +213,8 @@ async def _resolve(request: Request) -> Response:
         apply=bool(body.get("apply")),
         digest=body.get("plan"),
     )
+    from mediashelf.journal.report import outcome_object
+
     plan = resolved.plan
     out: dict[str, Any] = {
         "plan": resolved.digest,
@@ -303,6 +307,8 @@ async def _scan_events(request: Request) -> Response:
 def _runs(request: Request) -> Response:
     limit = params.number(request, "limit", 50, 0, 1000)
     offset = params.number(request, "offset", 0, 0, 10**9)
+    from mediashelf.journal.report import run_object
+
     runs = views.runs(params.state(request))
     return ShelfJSON(
         {"runs": [run_object(r) for r in runs[offset : offset + limit]], "total": len(runs)}
@@ -311,6 +317,8 @@ def _runs(request: Request) -> Response:
 
 async def _undo(request: Request) -> Response:
     await params.json_body(request)
+    from mediashelf.journal.report import outcome_object
+
     outcome = await run_in_threadpool(views.undo, params.state(request), params.path_id(request))
     return ShelfJSON(outcome_object(outcome))
 

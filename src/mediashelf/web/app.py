@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
@@ -20,7 +21,6 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from mediashelf.errors import CatalogBusy, CatalogError, ConfigError, ShelfError
-from mediashelf.journal import UndoRefused
 from mediashelf.web import api, pages, pages_ops
 from mediashelf.web.params import CsrfError
 from mediashelf.web.render import STATIC, Pages
@@ -33,6 +33,8 @@ log = logging.getLogger("mediashelf.web")
 def create_app(state: State) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # the album grid is the first page: its order is made while the browser connects
+        threading.Thread(target=_warm, args=(state,), daemon=True, name="warm").start()
         yield
         state.scans.close()
         state.catalogs.close()
@@ -48,7 +50,6 @@ def create_app(state: State) -> Starlette:
         middleware=[Middleware(Guard, policy=state.policy)],
         exception_handlers={
             ShelfError: _shelf_error,
-            UndoRefused: _shelf_error,
             CsrfError: _csrf_error,
             HTTPException: _http_error,
             Exception: _server_error,
@@ -59,6 +60,15 @@ def create_app(state: State) -> Starlette:
     app.state.shelf = state
     app.state.pages = Pages(state.policy.csrf)
     return app
+
+
+def _warm(state: State) -> None:
+    from mediashelf.web import pages, views
+
+    try:
+        views.page(state, pages.album_request("", pages.DEFAULT_ORDER, 1))
+    except Exception as e:  # the page itself will say what is wrong
+        log.info("album order not made ahead: %s", e)
 
 
 def _api(request: Request) -> bool:
@@ -73,6 +83,8 @@ def _answer(request: Request, status: int, message: str) -> Response:
 
 
 async def _shelf_error(request: Request, exc: Exception) -> Response:
+    from mediashelf.journal import UndoRefused
+
     if isinstance(exc, CatalogBusy | UndoRefused):
         status = 409
     elif isinstance(exc, ConfigError):

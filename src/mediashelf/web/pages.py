@@ -71,15 +71,10 @@ def albums(request: Request) -> Response:
     page = params.number(request, "page", 1, 1, 10**7)
     context: dict[str, Any] = {"order": order, "orders": list(ALBUM_ORDERS), "albums": []}
     try:
-        req = views.request(
-            q, albums=True, limit=GRID, offset=(page - 1) * GRID, sort=ALBUM_ORDERS[order]
-        )
-        found = views.page(params.state(request), req)
+        found = views.page(params.state(request), album_request(q, order, page))
     except QueryError as e:
         return _bad_query(request, "albums.html", q, e, **context)
-    context["albums"] = [
-        dict(album_json(a), cover_id=a["cover_id"], folder=a["path"]) for a in found.rows
-    ]
+    context["albums"] = [dict(album_json(a), tracks_query=_album_tracks(a)) for a in found.rows]
     return _render(
         request,
         "albums.html",
@@ -88,6 +83,16 @@ def albums(request: Request) -> Response:
         page=page,
         pages=_pages(found.total, GRID),
         **context,
+    )
+
+
+DEFAULT_ORDER: Final = "artist"
+
+
+def album_request(q: str, order: str, page: int) -> Any:
+    """The request of one page of the album grid."""
+    return views.request(
+        q, albums=True, limit=GRID, offset=(page - 1) * GRID, sort=ALBUM_ORDERS[order]
     )
 
 

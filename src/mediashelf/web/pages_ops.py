@@ -8,7 +8,7 @@ shown as its plan first, and applied only if planning again gives the same plan.
 from __future__ import annotations
 
 import math
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -17,9 +17,11 @@ from starlette.routing import Route
 
 from mediashelf.app import items as item_service
 from mediashelf.app import stats as stats_service
-from mediashelf.dupes import Group
 from mediashelf.errors import ConfigError, QueryError
 from mediashelf.web import params, views
+
+if TYPE_CHECKING:
+    from mediashelf.dupes import Group
 
 GROUPS: Final = 20
 #: files of a group shown on the list; the group's own page shows them all, by pages

@@ -6,17 +6,19 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from mediashelf.app import session
 from mediashelf.catalog import Catalog
 from mediashelf.config import Settings
-from mediashelf.dupes import Result
 from mediashelf.thumbs import ThumbCache
 from mediashelf.web.scans import ScanJobs
 from mediashelf.web.security import Policy
+
+if TYPE_CHECKING:
+    from mediashelf.dupes import Result
 
 #: connections open at once (more requests wait for one: memory stays bounded)
 CONNECTIONS: Final = 4
@@ -93,20 +95,31 @@ class AlbumOrders:
         self._orders: dict[tuple[Any, ...], tuple[Any, list[Any]]] = {}
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[Any, ...], mark: Any) -> list[Any] | None:
+        self._making = threading.Lock()  # one order is made at a time, never twice
+
+    def get(self, key: tuple[Any, ...], mark: Any, make: Callable[[], list[Any]]) -> list[Any]:
+        """The order kept for `key` at change mark `mark`, made by `make` if need be."""
+        found = self._get(key, mark)
+        if found is not None:
+            return found
+        with self._making:
+            found = self._get(key, mark)  # made by another request meanwhile
+            if found is None:
+                found = make()
+                with self._lock:
+                    self._orders.pop(key, None)
+                    self._orders[key] = (mark, found)
+                    while len(self._orders) > self.size:
+                        del self._orders[next(iter(self._orders))]
+            return found
+
+    def _get(self, key: tuple[Any, ...], mark: Any) -> list[Any] | None:
         with self._lock:
             found = self._orders.get(key)
             if found is None or found[0] != mark:
                 return None
             self._orders[key] = self._orders.pop(key)  # the most recently used last
             return found[1]
-
-    def put(self, key: tuple[Any, ...], mark: Any, order: list[Any]) -> None:
-        with self._lock:
-            self._orders.pop(key, None)
-            self._orders[key] = (mark, order)
-            while len(self._orders) > self.size:
-                del self._orders[next(iter(self._orders))]
 
 
 @dataclass

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Any, Final, NamedTuple
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
-from mediashelf.app import dupes, find, items, resolve, session
-from mediashelf.app import journal as history
-from mediashelf.dupes import MODES, Group, Options, Result
+from mediashelf.app import find, items, session
 from mediashelf.errors import ConfigError
 from mediashelf.events import NullSink
-from mediashelf.journal import Outcome
 from mediashelf.query import build
 from mediashelf.query.parse import Sort
 from mediashelf.web.state import State
+
+if TYPE_CHECKING:
+    from mediashelf.app.dupes import ItemGroups
+    from mediashelf.dupes import Group, Result
+    from mediashelf.journal import Outcome
 
 #: the actions the page offers for the duplicates it resolves (move-to: use the CLI)
 ACTIONS: Final = ("trash", "hardlink", "delete")
@@ -60,10 +62,7 @@ def _album_page(state: State, catalog: Any, search: find.Search) -> find.Page:
     req = search.request
     key = (req.query, req.kinds)
     mark = find.changed_mark(catalog)
-    order = state.albums.get(key, mark)
-    if order is None:
-        order = find.album_order(catalog, search)
-        state.albums.put(key, mark, order)
+    order = state.albums.get(key, mark, lambda: find.album_order(catalog, search))
     wanted = order[req.offset : req.offset + (req.limit or 0)]
     return find.Page(find.albums_named(catalog, search, wanted), len(order))
 
@@ -78,6 +77,9 @@ def values(
 
 def dupes_of(state: State, kind: str, *, refresh: bool = False) -> Result:
     """The duplicate groups of a kind in the whole library (a recent search reused)."""
+    from mediashelf.app import dupes
+    from mediashelf.dupes import MODES, Options
+
     if kind not in MODES:
         raise ConfigError(f"kind must be one of {', '.join(MODES)}")
     result = None if refresh else state.dupes.get(kind)
@@ -98,11 +100,15 @@ class Choice(NamedTuple):
 
 def group_of(state: State, kind: str, item_id: int) -> Group | None:
     """The group of `kind` that item `item_id` is a file of, if any."""
+    from mediashelf.app import dupes
+
     return dupes.group_of(dupes_of(state, kind).groups, item_id)
 
 
 def chosen_groups(state: State, kind: str, choices: Sequence[Choice]) -> list[Group]:
     """The groups picked on the page, each with the copy to keep the user chose."""
+    from mediashelf.app import dupes
+
     groups = dupes_of(state, kind).groups
     out: list[Group] = []
     for choice in choices:
@@ -133,6 +139,8 @@ def resolve_groups(
 ) -> Resolved:
     """The plan that resolves the chosen groups; with `apply`, the run that carries it
     out, but only when planning again gives the plan the user saw (`digest`)."""
+    from mediashelf.app import resolve
+
     if action not in ACTIONS:
         raise ConfigError(f"action must be one of {', '.join(ACTIONS)}")
     if not choices:
@@ -155,6 +163,8 @@ def resolve_groups(
 
 
 def undo(state: State, run_id: int) -> Outcome:
+    from mediashelf.app import journal as history
+
     command = f"{state.command} (undo {run_id})"
     with session.writing(state.settings, command=command, durable=True) as catalog:
         outcome = history.undo(catalog, run_id, force=False, command=command, sink=NullSink())
@@ -163,6 +173,8 @@ def undo(state: State, run_id: int) -> Outcome:
 
 
 def runs(state: State) -> list[Any]:
+    from mediashelf.app import journal as history
+
     with state.catalogs.reading() as catalog:
         return history.history(catalog)
 
@@ -189,7 +201,9 @@ def start_scan(state: State, asked: Sequence[str | bytes]) -> Any:
     return state.scans.start(roots)
 
 
-def item_detail(state: State, item_id: int) -> tuple[items.ItemDetail, dupes.ItemGroups] | None:
+def item_detail(state: State, item_id: int) -> tuple[items.ItemDetail, ItemGroups] | None:
+    from mediashelf.app import dupes
+
     with state.catalogs.reading() as catalog:
         detail = items.detail(catalog, item_id)
         if detail is None:

@@ -85,14 +85,17 @@ class Server:
         self.proc.wait(timeout=30)
 
 
-def first_response(db: Path, cache: Path) -> float:
-    """Seconds from starting the process to the first answer of /albums."""
+def first_response(db: Path, cache: Path) -> tuple[float, float]:
+    """Seconds from starting the process to its first answer (a page of items from the
+    catalog), and to its first album grid page."""
     t0 = time.perf_counter()
     server = Server(db, cache)
+    server.get("/api/items?limit=1")
+    first = time.perf_counter() - t0
     server.get("/albums")
-    took = time.perf_counter() - t0
+    grid = time.perf_counter() - t0
     server.stop()
-    return took
+    return first, grid
 
 
 def photo_catalog(work: Path) -> Path:
@@ -152,7 +155,16 @@ def run(db: Path, runs: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         starts = [first_response(db, work / f"cache-start-{i}") for i in range(runs)]
-        out["start_to_first_response_s"] = median_range(starts)
+        out["start_to_first_response_s"] = median_range([s[0] for s in starts])
+        out["start_to_first_album_grid_s"] = median_range([s[1] for s in starts])
+        versions = []
+        for _ in range(runs):  # the interpreter's own start, for scale
+            t0 = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-m", "mediashelf", "--version"], check=True, capture_output=True
+            )
+            versions.append(time.perf_counter() - t0)
+        out["baseline_shelf_version_s"] = median_range(versions)
         server = Server(db, work / "cache")
         try:
             albums = json.loads(server.get("/api/albums?limit=1")[2])["total"]

@@ -97,7 +97,7 @@ def test_a_changed_file_gets_a_new_tile(tmp_path: Path) -> None:
 
 def test_the_cache_keeps_its_budget_by_evicting_the_least_recently_used(tmp_path: Path) -> None:
     cache = ThumbCache(tmp_path / "thumbs", budget=10_000)
-    assert DEFAULT_BUDGET > cache.budget
+    assert cache.budget < DEFAULT_BUDGET
     for i in range(5):
         cache.put(f"{i:02x}" * 16, bytes(3000))
         path = tmp_path / "thumbs" / f"{i:02x}" / f"{f'{i:02x}' * 16}.jpg"

@@ -134,14 +134,9 @@ def page(catalog: Catalog, search: Search) -> Page:
     makes them the objects of `find --json`); albums as `find --albums` streams them."""
     request = search.request
     if request.albums:
-        from mediashelf.catalog.albums import count_albums, select_albums
-        from mediashelf.query.albums import album, album_order
-
-        order = album_order(search.album_sort)
-        rows = select_albums(
-            catalog, search.compiled, order, limit=request.limit, offset=request.offset
-        )
-        return Page([album(row) for row in rows], count_albums(catalog, search.compiled))
+        order = album_order(catalog, search)
+        end = None if request.limit is None else request.offset + request.limit
+        return Page(albums_named(catalog, search, order[request.offset : end]), len(order))
     compiled, limit, offset = search.compiled, request.limit, request.offset
     if limit is not None and t.narrows(compiled.filter):
         # one pass over the matches counts them and sorts the page out of them

@@ -49,17 +49,12 @@ _KEY: Final = f"coalesce(mb_albumid, lower({_ALBUM_ARTIST}) || x'1f' || lower(al
 
 
 def select_albums(
-    catalog: Catalog,
-    compiled: Compiled,
-    sort: Sequence[SortKey],
-    *,
-    limit: int | None = None,
-    offset: int = 0,
+    catalog: Catalog, compiled: Compiled, sort: Sequence[SortKey]
 ) -> Iterator[dict[str, Any]]:
     """The albums of the matching tracks, one dict of AGGREGATES each, in `sort` order.
 
     The sort keys name album fields (`Column("year")`); figures count the matching
-    tracks only.  `limit` and `offset` give one page of them.
+    tracks only.
     """
     columns = ", ".join(f"{sql} AS a_{name}" for name, sql in AGGREGATES.items())
     keys = [
@@ -70,8 +65,6 @@ def select_albums(
             f"SELECT {columns} FROM items WHERE {q.where} AND album IS NOT NULL "
             f"AND album != '' GROUP BY {_KEY} ORDER BY {catalog.dialect.order(keys)}"
         )
-        if limit is not None:
-            sql += f" LIMIT {max(0, int(limit))} OFFSET {max(0, int(offset))}"
         for row in catalog.db.execute(sql, q.params):
             yield dict(zip(AGGREGATES, row, strict=True))
 
@@ -121,16 +114,6 @@ def albums_of(
         return {
             row[-1]: dict(zip(AGGREGATES, row[:-1], strict=True)) for row in rows if row[-1] in keys
         }
-
-
-def count_albums(catalog: Catalog, compiled: Compiled) -> int:
-    """How many albums the matching tracks make."""
-    with catalog.querying(compiled) as q:
-        sql = (
-            f"SELECT count(*) FROM (SELECT 1 FROM items WHERE {q.where} AND album IS NOT NULL "
-            f"AND album != '' GROUP BY {_KEY}) AS albums"
-        )
-        return int(catalog.db.execute(sql, q.params).fetchone()[0])
 
 
 def _aggregate(key: SortKey) -> str:

@@ -154,6 +154,12 @@ def test_files_are_served_with_ranges_and_never_run(client: TestClient, library:
     )
     assert part.status_code == 206 and part.content == files["come"].read_bytes()[10:20]
     assert part.headers["content-range"].startswith("bytes 10-19/")
+    db, root, _ = library
+    (root / "Photos/notes.html").write_text("<script>window.__xss = 1</script>")
+    lib.scan(db, root)
+    page = client.get(f"/api/items/{lib.ids_by_name(client)['notes.html']}/file")
+    assert page.headers["content-type"] == "application/octet-stream"
+    assert page.headers["content-disposition"].startswith("attachment")
 
 
 def test_a_path_outside_the_roots_is_never_read(

@@ -97,6 +97,26 @@ def _thumb(request: Request) -> Response:
     return Response(tile.data, media_type="image/jpeg", headers=headers)
 
 
+#: media types by extension of what browsers play or show (the system's table may lack some)
+_MEDIA_TYPES: Final = {
+    "mp3": "audio/mpeg", "flac": "audio/flac", "m4a": "audio/mp4", "m4b": "audio/mp4",
+    "aac": "audio/aac", "ogg": "audio/ogg", "oga": "audio/ogg", "opus": "audio/ogg",
+    "wav": "audio/wav", "mp4": "video/mp4", "m4v": "video/mp4", "webm": "video/webm",
+    "mkv": "video/x-matroska", "mov": "video/quicktime", "jpg": "image/jpeg",
+    "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif", "webp": "image/webp",
+    "avif": "image/avif", "bmp": "image/bmp",
+}  # fmt: skip
+
+
+def _media_type(row: dict[str, Any]) -> str:
+    """The type a file is served as: its media kind's, else a download."""
+    kind = row["kind"]
+    known = _MEDIA_TYPES.get(row["ext"]) or mimetypes.guess_type(os.fsdecode(row["path"]))[0]
+    if kind in ("audio", "video", "image") and known and known.startswith((f"{kind}/", "video/")):
+        return known
+    return "application/octet-stream"
+
+
 def _file(request: Request) -> Response:
     state = params.state(request)
     item_id = params.path_id(request)
@@ -105,7 +125,7 @@ def _file(request: Request) -> Response:
         path = item_service.servable(catalog, row) if row is not None else None
     if row is None or path is None:
         return ShelfJSON({"error": "no such file"}, status_code=404)
-    media_type = mimetypes.guess_type(os.fsdecode(path))[0] or "application/octet-stream"
+    media_type = _media_type(row)
     inline = media_type.startswith(_INLINE) and media_type not in _NOT_INLINE
     return FileResponse(
         os.fsdecode(path),

@@ -10,23 +10,32 @@ template's `literal` names it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Final, Literal, NamedTuple
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Final, Literal, NamedTuple
 
 from mediashelf.catalog import Catalog
-from mediashelf.catalog.find import Row, count, select
+from mediashelf.catalog import tree as t
+from mediashelf.catalog.find import (
+    VALUE_COLUMNS,
+    Row,
+    count,
+    distinct_values,
+    select,
+    select_page,
+)
 from mediashelf.catalog.tree import Compiled
 from mediashelf.errors import ConfigError
 from mediashelf.query import compile_query, parse
 from mediashelf.query.display import TEMPLATE_FIELDS, columns_for, row_values
 from mediashelf.query.fields import suggest
 from mediashelf.query.output import CSV_FIELDS, DEFAULT_ITEM_FORMAT
-from mediashelf.query.parse import Query, Sort
+from mediashelf.query.parse import Query, Sort, split_query
 from mediashelf.template import Template
 from mediashelf.template import parse as parse_template
 from mediashelf.template.engine import CONTEXT_FUNCTIONS
 
 if TYPE_CHECKING:
+    from mediashelf.catalog.albums import AlbumKey
     from mediashelf.query.albums import Album
 
 #: how the found items are shown: template lines, JSON lines, CSV, paths (one a line or
@@ -50,8 +59,11 @@ class FindRequest(NamedTuple):
     format: str | None = None  # the template of a line (lines mode)
     fields: tuple[str, ...] | None = None  # the fields of JSON and CSV (none given: all)
     limit: int | None = None
+    offset: int = 0  # items (or albums) skipped before the first one: a page of a listing
     missing: bool = False  # the items the last scan did not find, instead of the others
     cwd: bytes | None = None  # where relative paths in the query start
+    kinds: tuple[str, ...] = ()  # only items of these kinds (audio, image, video, other)
+    default_sort: tuple[Sort, ...] = ()  # the order when the query gives none
 
 
 class Search(NamedTuple):
@@ -73,11 +85,32 @@ class Found(NamedTuple):
     line: Callable[[Row], str] | None = None
 
 
+class Page(NamedTuple):
+    """One page of a listing and the number of matches in all (for paging)."""
+
+    rows: list[Any]  # catalog rows (items), albums, or (value, items) pairs
+    total: int
+
+
+def split(text: str) -> tuple[str, ...]:
+    """A query typed as one line (a search box): its terms, split as a shell would
+    without expanding anything (raises QueryError for an unclosed quote)."""
+    return split_query(text)
+
+
 def prepare(request: FindRequest) -> Search:
     """The request checked and its query compiled (raises QueryError or ConfigError)."""
     q = parse(request.query)
     items_q = Query(q.groups, []) if request.albums else q  # albums sort by album fields
-    compiled = compile_query(items_q, cwd=request.cwd, missing=request.missing)
+    compiled = compile_query(
+        items_q, cwd=request.cwd, missing=request.missing, default_sort=list(request.default_sort)
+    )
+    if request.kinds:
+        kinds = t.Or(tuple(t.Equals(t.Column("kind"), k) for k in request.kinds))
+        compiled = t.Compiled(
+            t.And((compiled.filter, kinds)), compiled.sort, compiled.missing,
+            compiled.uses_regex, compiled.fields,
+        )  # fmt: skip
     for name in request.fields or ():
         if name not in CSV_FIELDS:
             raise ConfigError(f"--fields: unknown field {name!r}{suggest(name)}")
@@ -92,12 +125,17 @@ def find(catalog: Catalog, search: Search) -> Found:
         return Found(total=count(catalog, search.compiled))
     columns = _COLUMNS.get(request.mode)
     if request.mode != "lines":
-        return Found(items=select(catalog, search.compiled, limit=request.limit, columns=columns))
+        rows = select(
+            catalog, search.compiled, limit=request.limit, offset=request.offset, columns=columns
+        )
+        return Found(items=rows)
     template = _line_template(request.format, DEFAULT_ITEM_FORMAT, TEMPLATE_FIELDS)
     line = _line(catalog, template)
     # %aunique and %sunique read more of the item than the template names
     columns = None if template.calls & CONTEXT_FUNCTIONS else columns_for(template.fields)
-    rows = select(catalog, search.compiled, limit=request.limit, columns=columns)
+    rows = select(
+        catalog, search.compiled, limit=request.limit, offset=request.offset, columns=columns
+    )
     return Found(items=rows, template=template, line=line)
 
 
@@ -125,6 +163,69 @@ def _line(catalog: Catalog, template: Template) -> Callable[[Row], str]:
 
 def _as_is(text: str) -> str:
     return text
+
+
+def page(catalog: Catalog, search: Search) -> Page:
+    """The page of items (or albums) the request's `limit` and `offset` pick, with the
+    number found in all.  Items are whole catalog rows (`query.output.item_object`
+    makes them the objects of `find --json`); albums as `find --albums` streams them."""
+    request = search.request
+    if request.albums:
+        order = album_order(catalog, search)
+        end = None if request.limit is None else request.offset + request.limit
+        return Page(albums_named(catalog, search, order[request.offset : end]), len(order))
+    compiled, limit, offset = search.compiled, request.limit, request.offset
+    if limit is not None and t.narrows(compiled.filter):
+        # one pass over the matches counts them and sorts the page out of them
+        return Page(*select_page(catalog, compiled, limit=limit, offset=offset))
+    # the whole library: counted from an index, the page read in the index's order
+    rows = select(catalog, compiled, limit=limit, offset=offset)
+    return Page(list(rows), count(catalog, compiled))
+
+
+def album_order(catalog: Catalog, search: Search) -> list[AlbumKey]:
+    """Every album the request finds, in its order, named only (see `albums_named`):
+    what a front end keeps to page through a long listing quickly."""
+    from mediashelf.catalog.albums import album_keys
+    from mediashelf.query.albums import album_order as order
+
+    return album_keys(catalog, search.compiled, order(search.album_sort))
+
+
+def albums_named(catalog: Catalog, search: Search, wanted: Sequence[AlbumKey]) -> list[Album]:
+    """The albums `wanted` names (a slice of `album_order`), in that order."""
+    from mediashelf.catalog.albums import albums_of
+    from mediashelf.query.albums import album
+
+    rows = albums_of(catalog, search.compiled, wanted)
+    return [album(rows[key]) for key, _ in wanted if key in rows]
+
+
+def changed_mark(catalog: Catalog) -> tuple[Any, ...]:
+    """Changes whenever what a search finds may have changed (see catalog.change_mark)."""
+    from mediashelf.catalog.queries import change_mark
+
+    return change_mark(catalog)
+
+
+def values(
+    catalog: Catalog,
+    search: Search,
+    field: str,
+    *,
+    by_count: bool = False,
+    limit: int = 100,
+    offset: int = 0,
+) -> Page:
+    """The values `field` takes among the matching items, each with its number of items
+    (unknown and empty values left out), by value or most items first; a page of them."""
+    if field not in VALUE_COLUMNS:
+        known = list(VALUE_COLUMNS)
+        raise ConfigError(f"cannot list the values of {field!r}{suggest(field, known)}")
+    rows, total = distinct_values(
+        catalog, search.compiled, field, by_count=by_count, limit=limit, offset=offset
+    )
+    return Page(rows, total)
 
 
 def _albums(catalog: Catalog, search: Search) -> Found:

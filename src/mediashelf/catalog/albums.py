@@ -42,6 +42,8 @@ AGGREGATES: Final[dict[str, str]] = {
     "added": "min(added_ns)",
     "path": "min(path)",
     "last_path": "max(path)",
+    # the track whose art stands for the album: one with embedded art, else the first
+    "cover_id": "coalesce(min(CASE WHEN cover_count > 0 THEN id END), min(id))",
 }
 _KEY: Final = f"coalesce(mb_albumid, lower({_ALBUM_ARTIST}) || x'1f' || lower(album))"
 
@@ -65,6 +67,53 @@ def select_albums(
         )
         for row in catalog.db.execute(sql, q.params):
             yield dict(zip(AGGREGATES, row, strict=True))
+
+
+#: an album as `album_keys` names it: (its grouping key, the titles of its tracks)
+AlbumKey = tuple[str, tuple[str, ...]]
+
+
+def album_keys(catalog: Catalog, compiled: Compiled, sort: Sequence[SortKey]) -> list[AlbumKey]:
+    """Every album of the matching tracks, in `sort` order, as its key and titles only:
+    the order of a listing, to be paged through with `albums_of`.  Only the aggregates
+    the sort needs are computed."""
+    names = list(dict.fromkeys(_aggregate(k) for k in sort))
+    extra = "".join(f", {AGGREGATES[n]} AS a_{n}" for n in names)
+    keys = [
+        SortKey(Column(f"a_{_aggregate(k)}"), k.descending, k.nocase, k.nulls_last) for k in sort
+    ]
+    with catalog.querying(compiled) as q:
+        sql = (
+            f"SELECT {_KEY} AS a_key, group_concat(DISTINCT album || char(30)) AS a_titles{extra} "
+            f"FROM items WHERE {q.where} "
+            f"AND album IS NOT NULL AND album != '' GROUP BY {_KEY} "
+            f"ORDER BY {catalog.dialect.order(keys)}"
+        )
+        return [
+            (str(row[0]), tuple(t.rstrip("\x1e") for t in str(row[1]).split("\x1e,")))
+            for row in catalog.db.execute(sql, q.params)
+        ]
+
+
+def albums_of(
+    catalog: Catalog, compiled: Compiled, wanted: Sequence[AlbumKey]
+) -> dict[str, dict[str, Any]]:
+    """The albums `wanted` names, one dict of AGGREGATES each, by key: the matching
+    tracks are found through their titles (indexed), then grouped."""
+    if not wanted:
+        return {}
+    keys = {key for key, _ in wanted}
+    titles = sorted({title for _, names in wanted for title in names})
+    columns = ", ".join(f"{sql} AS a_{name}" for name, sql in AGGREGATES.items())
+    with catalog.querying(compiled) as q:
+        sql = (
+            f"SELECT {columns}, {_KEY} FROM items WHERE {q.where} "
+            f"AND album IN ({','.join('?' * len(titles))}) GROUP BY {_KEY}"
+        )
+        rows = catalog.db.execute(sql, [*q.params, *titles])
+        return {
+            row[-1]: dict(zip(AGGREGATES, row[:-1], strict=True)) for row in rows if row[-1] in keys
+        }
 
 
 def _aggregate(key: SortKey) -> str:

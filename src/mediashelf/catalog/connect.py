@@ -118,6 +118,11 @@ class Catalog:
             os.close(self._lock_fd)  # closing drops the flock
             self._lock_fd = None
 
+    def limit_cache(self, megabytes: int) -> None:
+        """Keep at most `megabytes` of pages cached by this connection (a server keeps
+        several open; the operating system's page cache is shared by all of them)."""
+        self.db.execute(f"PRAGMA cache_size=-{int(megabytes) * 1000}")
+
     def set_durable(self) -> None:
         """Every commit reaches the disk before it returns (for the journal)."""
         self.db.execute("PRAGMA synchronous=FULL")

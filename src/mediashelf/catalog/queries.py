@@ -116,3 +116,30 @@ def current_failures(
         ORDER BY f.path
         """
     return [FailureRow(*r) for r in db.execute(sql, params)]
+
+
+def damaged_items(
+    catalog: Catalog, *, limit: int, offset: int = 0
+) -> tuple[list[tuple[int, bytes, str]], int]:
+    """(id, path, problems as JSON) of the present files that were catalogued although
+    reading them met problems (`extra._warnings`), by path, a page of them; and how many."""
+    where = "missing = 0 AND extra LIKE '%\"_warnings\"%'"
+    total = catalog.db.execute(f"SELECT count(*) FROM items WHERE {where}").fetchone()[0]
+    rows = catalog.db.execute(
+        f"SELECT id, path, json_extract(extra, '$._warnings') FROM items WHERE {where} "
+        "AND json_extract(extra, '$._warnings') IS NOT NULL ORDER BY path LIMIT ? OFFSET ?",
+        (max(0, int(limit)), max(0, int(offset))),
+    )
+    return [(int(i), bytes(p), str(w)) for i, p, w in rows], int(total)
+
+
+def change_mark(catalog: Catalog) -> tuple[Any, ...]:
+    """A value that changes whenever the catalog's items may have: a scan started or
+    ended, a run (organize, dupes, undo) started or ended, items added or removed.
+    Cheap (indexes only), for caches of what is derived from the items."""
+    row = catalog.db.execute(
+        "SELECT (SELECT max(id) FROM scans), (SELECT max(finished_ns) FROM scans), "
+        "(SELECT max(id) FROM runs), (SELECT max(finished_ns) FROM runs), "
+        "(SELECT count(*) FROM items), (SELECT max(id) FROM items)"
+    ).fetchone()
+    return tuple(row)

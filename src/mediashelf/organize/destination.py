@@ -9,7 +9,7 @@ album: it is rendered and built once per album, and only the file name per item.
 from __future__ import annotations
 
 import os
-from typing import Any, Final
+from typing import Any
 
 from mediashelf.catalog.dialect import Compiled
 from mediashelf.config import OrganizeSettings
@@ -26,6 +26,7 @@ from mediashelf.template.sanitize import (
 )
 from mediashelf.template.unique import AUNIQUE_INPUTS, Uniques
 from mediashelf.template.values import NEEDED, ORGANIZE_FIELDS, item_values, sources
+
 
 def _key_columns(part: tmpl.Template) -> tuple[str, ...] | None:
     """Every column the rendering of `part` depends on (a memo key for it), or None

@@ -103,11 +103,15 @@ def parse(args: Sequence[str]) -> Query:
 
 def parse_string(text: str) -> Query:
     """A whole query in one string (settings file): split like a shell, no expansion."""
+    return parse(split_query(text))
+
+
+def split_query(text: str) -> tuple[str, ...]:
+    """The terms of a query written as one string, split like a shell, no expansion."""
     try:
-        args = shlex.split(text, posix=True)
+        return tuple(shlex.split(text, posix=True))
     except ValueError as e:
         raise QueryError(f"cannot split query {text!r}: {e}") from None
-    return parse(args)
 
 
 def _unescape(text: str) -> str:

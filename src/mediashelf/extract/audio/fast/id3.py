@@ -18,6 +18,7 @@ only decides faster when it can.
 
 from __future__ import annotations
 
+import re
 import struct
 from typing import Any, Final
 
@@ -32,10 +33,15 @@ _V23_FLAGS: Final = 0x00E0
 _ENCODINGS: Final = ("latin-1", "utf-16", "utf-16-be", "utf-8")
 _BOMS: Final = (b"\xff\xfe", b"\xfe\xff")
 
-#: how each frame id known to mutagen is read here (None: left to mutagen)
-_KINDS: dict[str, str | None] = {}
+#: the reader of each frame id known to mutagen (None: left to mutagen)
+_KINDS: dict[str, Any] = {}
 _FRAMES: dict[str, Any] = {}
 _genres: Any = None
+_ID3TimeStamp: Any = None
+#: a time stamp as mutagen's ID3TimeStamp writes it back
+_STAMP: Final = re.compile(
+    r"[0-9]{4}(?:-[0-9]{2}(?:-[0-9]{2}(?: [0-9]{2}(?::[0-9]{2}(?::[0-9]{2})?)?)?)?)?"
+)
 
 
 class Frame:
@@ -92,9 +98,10 @@ class Tags(dict[str, Any]):
 
 def _setup() -> None:
     """Sort mutagen's frame classes into the kinds read here (once per process)."""
-    global _genres
+    global _genres, _ID3TimeStamp
     frames = mutagen_module("id3._frames")
     specs = mutagen_module("id3._specs")
+    _ID3TimeStamp = specs.ID3TimeStamp
     text_specs = (specs.EncodedTextSpec, specs.EncodedNumericTextSpec)
     explicit = {"TXXX": "txxx", "COMM": "comm", "USLT": "uslt", "APIC": "apic"}
     explicit |= {"UFID": "owned", "PRIV": "owned", "WXXX": "wxxx", "TCON": "tcon"}
@@ -117,7 +124,7 @@ def _setup() -> None:
                     kind = "timestamp"
                 elif type(inner) in (*text_specs, specs.EncodedNumericPartTextSpec):
                     kind = "text"
-        _KINDS[name] = kind
+        _KINDS[name] = None if kind is None else _READERS[kind]
         _FRAMES[name] = cls
     Frame.GENRES = frames.TCON.GENRES
     _genres = frames.TCON.genres.fget
@@ -138,36 +145,37 @@ def parse_id3(tag: bytes) -> Tags:
     else:
         syncsafe, mask = False, _V23_FLAGS
     pos, end = 0, len(data)
+    kinds, unpack = _KINDS, _FRAME_HEADER.unpack_from
     while pos + 10 <= end:
-        name_b, size, fflags = _FRAME_HEADER.unpack_from(data, pos)
-        if not name_b.strip(b"\x00"):
+        name_b, size, fflags = unpack(data, pos)
+        if not name_b[0] and not name_b.strip(b"\x00"):
             break
         if syncsafe:
             size = _unsyncsafe(size)
-        body = data[pos + 10 : pos + 10 + size]
-        header = data[pos : pos + 10]
-        pos += 10 + size
+        start = pos + 10
+        pos = start + size
         if size == 0:
             continue
-        if len(body) < size:
+        if pos > end:
             raise NotFast("frame runs past the tag")
         try:
             name = name_b.decode("ascii")
         except UnicodeDecodeError:
             continue
-        kind = _KINDS.get(name, "")
+        kind = kinds.get(name, "")
         if kind == "":
             if name[-1] == "\x00":
                 raise NotFast("v2.2 frame name in a v2.3/2.4 tag")
             if name.isalnum() and name.isupper():
-                tags.unknown_frames.append(header + body)
+                tags.unknown_frames.append(data[start - 10 : pos])
             continue
         if kind is None or fflags & mask:
             raise NotFast(f"frame {name}")
-        frame = _READERS[kind](name, body, major)
-        if frame.HashKey in tags:
+        frame = kind(name, data[start:pos], major)
+        key = frame.HashKey
+        if key in tags:
             raise NotFast("repeated frame")  # mutagen merges them
-        tags[frame.HashKey] = frame
+        tags[key] = frame
     return tags
 
 
@@ -271,16 +279,32 @@ def _need(body: bytes, pos: int) -> None:
 
 def _text(name: str, body: bytes, major: int) -> Frame:
     f = Frame(name)
-    f.encoding = enc = _encoding(body)
-    _need(body, 1)
-    f.text = _values(body, enc, 1, major)
+    f.encoding = enc = body[0]
+    if len(body) < 2:
+        raise NotFast("frame ends before its fields")  # mutagen drops it as junk
+    if enc == 0 or enc == 3:
+        # One decode and a split: the same values as mutagen's NUL-terminated reads
+        # but for empty ones (which no reader keeps).  NUL never occurs inside a UTF-8
+        # sequence, so a piece fails to decode exactly when the whole does.
+        try:
+            values = body[1:].decode("latin-1" if enc == 0 else "utf-8").split("\x00")
+        except UnicodeDecodeError:
+            raise NotFast("text does not decode as declared") from None
+        if len(values) > 1 and not values[-1]:
+            values.pop()  # the last terminator
+        f.text = values
+    elif enc > 3:
+        raise NotFast("unknown text encoding")
+    else:
+        f.text = _values(body, enc, 1, major)
     return f
 
 
 def _timestamp(name: str, body: bytes, major: int) -> Frame:
+    """A time stamp frame: mutagen's ID3TimeStamp rewrites each value ("2001-05-03T12"
+    reads "2001-05-03 12"), except those already in its form, kept as they are."""
     f = _text(name, body, major)
-    stamp = mutagen_module("id3._specs").ID3TimeStamp
-    f.text = [stamp(v) for v in f.text]
+    f.text = [v if _STAMP.fullmatch(v) else _ID3TimeStamp(v) for v in f.text]
     return f
 
 

@@ -12,6 +12,7 @@ do not follow each other) raises NotFast and is read by mutagen.
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any, BinaryIO, Final
 
 from mediashelf.extract.audio.detect import Detection
@@ -112,8 +113,8 @@ class _Frame:
 
 
 def _intround(value: float) -> int:
-    result: int = mutagen_module("_util").intround(value)
-    return result
+    """mutagen's rounding of the Xing bit rate (half to even, through Decimal)."""
+    return int(Decimal.from_float(value).to_integral_value(ROUND_HALF_EVEN))
 
 
 def _lame_delay(data: bytes, pos: int) -> int:

@@ -19,7 +19,7 @@ from mediashelf.errors import ShelfError
 INSTALL_HINT: Final = "generating a library needs PyAV: pip install -e '.[dev]'"
 DEFAULT_WORKDIR: Final = Path("~/.cache/mediashelf-bench")
 DEFAULT_SIZES: Final = (10000, 41000, 100000)
-SCENARIOS: Final = ("first", "noop", "delta", "query", "organize", "version")
+SCENARIOS: Final = ("first", "noop", "delta", "query", "organize", "cold", "version")
 
 
 class BenchError(ShelfError):

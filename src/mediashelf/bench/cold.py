@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mediashelf.bench.measure import Stat
+from mediashelf.bench.run import cpu_note
 from mediashelf.bench.table import Result
 
 if TYPE_CHECKING:
@@ -66,6 +67,7 @@ def cold_result(bench: Bench, s: _Size) -> Result:
     note = f"{max(evicted):,} files evicted from the page cache before each run"
     if not max(evicted):
         note = "posix_fadvise unavailable: the files were NOT evicted, this is a warm figure"
+    note += "; " + cpu_note(records)
     return Result(
         "cold", s.size, "files/s", value, files=int(records[-1]["summary"].get("files", 0)),
         baseline=baseline, baseline_label="mutagen loop, cold", ratio=value.median / baseline.median,

@@ -238,7 +238,10 @@ def read(fileobj: BinaryIO, fs: FileStat, ext: str, head: bytes) -> AudioInfo | 
 
 
 def preload(paths: Sequence[bytes]) -> None:
-    """mutagen and the classes of the common formats, before the scan forks its workers."""
+    """mutagen and the classes of the common formats, and the first-pass parsers with
+    their tables, before the scan forks its workers."""
+    from mediashelf.extract.audio.fast import preload as load_first_pass
     from mediashelf.extract.audio.mutagen import preload as load_mutagen
 
     load_mutagen()
+    load_first_pass()

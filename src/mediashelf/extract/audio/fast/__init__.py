@@ -51,6 +51,16 @@ def parser(fmt: str) -> Parser | None:
     return found
 
 
+def preload() -> None:
+    """Import every first-pass parser and build its tables now (before workers fork)."""
+    for fmt in FIRST_PASS:
+        parser(fmt)
+    from mediashelf.extract.audio.fast import id3, mp4
+
+    id3.setup()
+    mp4.setup()
+
+
 def first_pass_load(
     fmt: str, fileobj: BinaryIO, detection: Detection, size: int, head: bytes
 ) -> Loaded | None:

@@ -96,8 +96,10 @@ class Tags(dict[str, Any]):
         self.unknown_frames: list[bytes] = []
 
 
-def _setup() -> None:
+def setup() -> None:
     """Sort mutagen's frame classes into the kinds read here (once per process)."""
+    if _KINDS:
+        return
     global _genres, _ID3TimeStamp
     frames = mutagen_module("id3._frames")
     specs = mutagen_module("id3._specs")
@@ -133,7 +135,7 @@ def _setup() -> None:
 def parse_id3(tag: bytes) -> Tags:
     """The frames of a whole ID3v2.3/2.4 tag (header included); raises NotFast."""
     if not _KINDS:
-        _setup()
+        setup()
     major, flags = tag[3], tag[5]
     if major not in (3, 4) or flags & 0xF0:
         raise NotFast("ID3 version or tag flags")

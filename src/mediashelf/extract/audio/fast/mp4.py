@@ -179,6 +179,11 @@ class _Tags:
         return cls.cls
 
 
+def setup() -> None:
+    """Make the tags class now (before the scan forks its workers)."""
+    _Tags.make()
+
+
 def load_mp4(fileobj: BinaryIO, detection: Detection, size: int, head: bytes) -> Loaded:
     """An MP4 audio file: stream properties and tags, by mutagen's parsers."""
     mp4 = mutagen_module("mp4")

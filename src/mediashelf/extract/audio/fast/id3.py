@@ -106,7 +106,7 @@ def setup() -> None:
     _ID3TimeStamp = specs.ID3TimeStamp
     text_specs = (specs.EncodedTextSpec, specs.EncodedNumericTextSpec)
     explicit = {"TXXX": "txxx", "COMM": "comm", "USLT": "uslt", "APIC": "apic"}
-    explicit |= {"UFID": "owned", "PRIV": "owned", "WXXX": "wxxx", "TCON": "tcon"}
+    explicit |= {"UFID": "owned", "PRIV": "owned", "WXXX": "wxxx", "TCON": "text"}
     for name, cls in mutagen_module("id3").Frames.items():
         kind = explicit.get(name)
         if kind is None:
@@ -391,14 +391,9 @@ def _wxxx(name: str, body: bytes, major: int) -> Frame:
     return f
 
 
-def _tcon(name: str, body: bytes, major: int) -> Frame:
-    return _text(name, body, major)
-
-
 _READERS: Final = {
     "text": _text,
     "timestamp": _timestamp,
-    "tcon": _tcon,
     "txxx": _txxx,
     "comm": _comm,
     "uslt": _comm,

@@ -72,8 +72,9 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser(
         "run",
         help="time scan scenarios against baselines",
-        description="Time first index, no-op rescan, 1% delta rescan and start-up against "
-        "simple baselines on generated libraries, and print a table of the targets.",
+        description="Time first index (warm and cold page cache), no-op rescan, 1% delta "
+        "rescan and start-up against simple baselines on generated libraries, and print a "
+        "table of the targets.",
     )
     run.add_argument(
         "--sizes",

@@ -11,7 +11,7 @@ the first pass, or mutagen alone), `normalize` (tags into fields and `extra`,
 stream fields), `row` (the catalog row: folded text, JSON of lists and `extra`),
 `pickle` (the row's share of its batch sent to the scan).  For comparison, the
 serial baseline `mutagen.File(path)` and, if installed, `tinytag.TinyTag.get(path,
-image=True)`.
+image=True)` and pytaglib's `taglib.File(path)`.
 
 Main process, per file: `walk`, `diff` and `write` of a single-process scan
 (`--jobs 1`, where nothing else competes for the CPU), `unpickle`, and the write
@@ -181,19 +181,36 @@ def child(args: argparse.Namespace) -> None:
 
         for g, ps in groups.items():
             out[g] = {"mutagen.File": cpu_per_file(load, ps, args.rounds)}
-    elif args.child == "tinytag":
-        from tinytag import TinyTag
-
-        def tiny(p: str) -> object:
-            try:
-                return TinyTag.get(p, image=True)
-            except Exception:
-                return None
-
+    elif args.child in ("tinytag", "pytaglib"):
+        read = _library_reader(args.child)
         for g, ps in groups.items():
             if g != "other":
-                out[g] = {"tinytag": cpu_per_file(tiny, ps, args.rounds)}
+                out[g] = {args.child: cpu_per_file(read, ps, args.rounds)}
     print(json.dumps(out))
+
+
+def _library_reader(name: str) -> Callable[[str], object]:
+    """`TinyTag.get(path, image=True)` or pytaglib's `taglib.File(path)` (tags and
+    stream properties), errors ignored."""
+    if name == "tinytag":
+        from tinytag import TinyTag
+
+        def get(p: str) -> object:
+            return TinyTag.get(p, image=True)
+    else:
+        import taglib
+
+        def get(p: str) -> object:
+            with taglib.File(p) as f:
+                return f.tags, f.length
+
+    def read(p: str) -> object:
+        try:
+            return get(p)
+        except Exception:
+            return None
+
+    return read
 
 
 def _pickle_cost(paths: list[str], row: Callable[[str], Any]) -> dict[str, float]:
@@ -284,11 +301,11 @@ def _index_costs(root: Path, rounds: int) -> dict[str, float]:
 
 def report(results: dict[str, Any], counts: dict[str, int]) -> str:
     first, path, base = results["first"], results["mutagen-path"], results["mutagen"]
-    tiny = results.get("tinytag", {})
+    tiny, tl = results.get("tinytag", {}), results.get("pytaglib", {})
     lines = [
         "| file type | files | open | load: first pass | load: mutagen | normalize | row "
-        "| mutagen.File | tinytag |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| mutagen.File | tinytag | pytaglib |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for g in GROUPS:
         if g not in first:
@@ -297,10 +314,11 @@ def report(results: dict[str, Any], counts: dict[str, int]) -> str:
         normalize = max(0.0, f["read"] - f["load"])
         row = f["row"]
         t = tiny.get(g, {}).get("tinytag")
+        p = tl.get(g, {}).get("pytaglib")
         lines.append(
             f"| {g} | {counts.get(g, 0)} | {f['open']:.0f} | {f['load']:.0f} | {m['load']:.0f} "
             f"| {normalize:.0f} | {row:.0f} | {base[g]['mutagen.File']:.0f} "
-            f"| {'-' if t is None else f'{t:.0f}'} |"
+            f"| {'-' if t is None else f'{t:.0f}'} | {'-' if p is None else f'{p:.0f}'} |"
         )
     pickled = first["pickle"]
     m = results["main"]
@@ -345,13 +363,13 @@ def main() -> int:
         counts[group_of(p)] = counts.get(group_of(p), 0) + 1
         Path(p).read_bytes()  # warm the page cache
     results: dict[str, Any] = {}
-    for kind in ("first", "mutagen-path", "mutagen", "tinytag"):
+    for kind in ("first", "mutagen-path", "mutagen", "tinytag", "pytaglib"):
         try:
             results[kind] = run_child(kind, paths, args.rounds)
         except subprocess.CalledProcessError as e:
-            if kind != "tinytag":
+            if kind in ("first", "mutagen-path", "mutagen"):
                 raise
-            print(f"tinytag not measured: {e.stderr.strip()[-120:]}", file=sys.stderr)
+            print(f"{kind} not measured: {e.stderr.strip()[-120:]}", file=sys.stderr)
     results["main"] = main_side(root, max(1, args.rounds // 2))
     print(report(results, counts))
     if args.json:

@@ -10,9 +10,9 @@ feature, damage, an unusual layout), and mutagen reads the file from the start:
 mutagen remains the reader of record, the first pass only gets there sooner.
 
 Why not a library: tinytag is the fastest one measured (see
-benchmarks/first_index_profile.py) but gives tags under its own lower-cased names,
-not the tag keys `extra` keeps, and drops picture descriptions and types, frame
-languages and binary frames; pytaglib is slower than mutagen on these files.
+benchmarks/first_index_profile.py) but gives tags under lower-cased names of its
+own, not the tag keys `extra` keeps, and drops the language of comments and lyrics
+and every PRIV and binary frame; pytaglib is slower than mutagen on these files.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from mediashelf.errors import EXIT_INTERRUPTED, EXIT_OK, ShelfError
 INSTALL_HINT: Final = "generating a library needs PyAV: pip install -e '.[dev]'"
 DEFAULT_WORKDIR: Final = Path("~/.cache/mediashelf-bench")
 DEFAULT_SIZES: Final = (10000, 41000, 100000)
-SCENARIOS: Final = ("first", "noop", "delta", "query", "organize", "version")
+SCENARIOS: Final = ("first", "noop", "delta", "query", "organize", "cold", "version")
 
 
 class BenchError(ShelfError):
@@ -72,8 +72,9 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser(
         "run",
         help="time scan scenarios against baselines",
-        description="Time first index, no-op rescan, 1% delta rescan and start-up against "
-        "simple baselines on generated libraries, and print a table of the targets.",
+        description="Time first index (warm and cold page cache), no-op rescan, 1% delta "
+        "rescan and start-up against simple baselines on generated libraries, and print a "
+        "table of the targets.",
     )
     run.add_argument(
         "--sizes",

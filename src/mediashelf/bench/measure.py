@@ -37,7 +37,8 @@ for line in sys.stdin:
         pid = os.posix_spawnp(req["cmd"][0], req["cmd"], os.environ, file_actions=acts)
         _, status, ru = os.wait4(pid, 0)
         wall = time.perf_counter() - t0
-        reply = {"wall": wall, "rc": os.waitstatus_to_exitcode(status), "maxrss_kb": ru.ru_maxrss}
+        reply = {"wall": wall, "rc": os.waitstatus_to_exitcode(status), "maxrss_kb": ru.ru_maxrss,
+                 "cpu": ru.ru_utime + ru.ru_stime}
     except OSError as e:
         reply = {"error": str(e)}
     for fd in fds:
@@ -55,6 +56,8 @@ class Timed:
     stderr: str
     #: largest resident set of the process and of any child it waited for, in MB
     max_rss_mb: float
+    #: CPU seconds (user and system) of the process and of the children it waited for
+    cpu: float = 0.0
 
 
 class Runner:
@@ -92,6 +95,7 @@ class Runner:
             stdout=out.read_text(errors="replace") if stdout else "",
             stderr=err.read_text(errors="replace"),
             max_rss_mb=int(reply["maxrss_kb"]) / 1024,  # Linux reports KiB
+            cpu=float(reply["cpu"]),
         )
 
     def close(self) -> None:

@@ -33,12 +33,22 @@ class ItemRow(NamedTuple):
 _FINGERPRINT = "SELECT id, path, size, mtime_ns, dev, ino, missing FROM items"
 
 
+#: WAL pages between checkpoints while a scan writes (64 MiB of 4 KiB pages; SQLite's
+#: default is 1000).  Each checkpoint copies the WAL into the catalog and syncs it:
+#: 50-100 ms that hold up the scan while the workers wait for their results to be
+#: taken, a dozen times in a first index of 10,000 files with the default.  The WAL
+#: is on disk, so this costs no memory; the rest is checkpointed when the scan closes
+#: the catalog.
+SCAN_AUTOCHECKPOINT = 16384
+
+
 class Writer:
     """Every catalog change of one scan, in one open transaction committed in batches."""
 
     def __init__(self, catalog: Catalog, scan_id: int, write_batch: int) -> None:
         self.catalog = catalog
         self.db = catalog.db
+        self.db.execute(f"PRAGMA wal_autocheckpoint={SCAN_AUTOCHECKPOINT}")
         self.scan_id = scan_id
         self.write_batch = write_batch
         self._pending_rows = 0

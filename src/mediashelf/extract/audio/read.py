@@ -59,7 +59,9 @@ class AudioInfo:
     extra: dict[str, object]
 
 
-def read_audio(fileobj: BinaryIO, path: bytes, ext: str, head: bytes) -> AudioInfo:
+def read_audio(
+    fileobj: BinaryIO, path: bytes, ext: str, head: bytes, *, first_pass: bool = True
+) -> AudioInfo:
     """Read the tags and stream properties of one audio file.
 
     `fileobj` is open in binary mode at offset 0 and seekable (its position is left
@@ -67,7 +69,8 @@ def read_audio(fileobj: BinaryIO, path: bytes, ext: str, head: bytes) -> AudioIn
     extension without the dot (may be wrong or empty); `path` is for messages.
     Raises only MediaError subclasses: Unsupported, Corrupt, Unreadable (TooLarge
     when memory runs out; a MediaError raised into the reader, such as the scan's
-    time limit, comes out unchanged).
+    time limit, comes out unchanged).  With `first_pass` false, every file is
+    loaded by mutagen (see `fast`), which is what the first pass is checked against.
     """
     label = "audio"
     try:
@@ -76,7 +79,7 @@ def read_audio(fileobj: BinaryIO, path: bytes, ext: str, head: bytes) -> AudioIn
         if detection.format is None:
             return _read_guessed(fileobj)
         label = FORMATS[detection.format][2]
-        return _read(detection.format, fileobj, detection)
+        return _read(detection.format, fileobj, detection, head=head, first_pass=first_pass)
     except MediaError:
         raise
     except Exception as e:
@@ -89,12 +92,19 @@ def read_audio(fileobj: BinaryIO, path: bytes, ext: str, head: bytes) -> AudioIn
         raise Unreadable(f"read error: {io_error.strerror or io_error}") from e
 
 
-def _read(fmt: str, fileobj: BinaryIO, detection: Detection, obj: Any = None) -> AudioInfo:
+def _read(
+    fmt: str,
+    fileobj: BinaryIO,
+    detection: Detection,
+    obj: Any = None,
+    head: bytes = b"",
+    first_pass: bool = False,
+) -> AudioInfo:
     c = Collector()
     size = fileobj.seek(0, 2)
     fileobj.seek(0)
     if obj is None:
-        loaded = load(fmt, fileobj, detection, size, c)
+        loaded = load(fmt, fileobj, detection, size, c, head, first_pass)
     else:
         loaded = from_object(fmt, obj, fileobj, size, c)
     if loaded.tags is not None:
@@ -213,7 +223,10 @@ def _describe(e: BaseException) -> str:
 
 
 def preload(paths: Sequence[bytes]) -> None:
-    """mutagen and the classes of the common formats, before the scan forks its workers."""
+    """mutagen and the classes of the common formats, and the first-pass parsers with
+    their tables, before the scan forks its workers."""
+    from mediashelf.extract.audio.fast import preload as load_first_pass
     from mediashelf.extract.audio.mutagen import preload as load_mutagen
 
     load_mutagen()
+    load_first_pass()

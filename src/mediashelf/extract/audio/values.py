@@ -182,6 +182,11 @@ def grouped(pairs: Any) -> dict[str, tuple[str, list[Any]]]:
 
 def texts(values: Sequence[object]) -> list[str]:
     """Cleaned (see `clean`), non-empty text values."""
+    if len(values) == 1:  # the usual case, without the loop
+        t = values[0]
+        if type(t) is str and "\x00" not in t and len(t) <= MAX_TEXT:
+            t = t.strip()
+            return [t] if t else []
     out = []
     for v in values:
         t = v if isinstance(v, str) else str(v)

@@ -18,8 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mediashelf.bench.measure import Stat
-from mediashelf.bench.run import cpu_note
+from mediashelf.bench.measure import Stat, cpu_note
 from mediashelf.bench.table import Result
 
 if TYPE_CHECKING:

@@ -24,7 +24,7 @@ from typing import Any, TextIO
 from mediashelf.bench import BenchError
 from mediashelf.bench.delta import Delta, plan_changes
 from mediashelf.bench.generate import GenerateReport, generate_library
-from mediashelf.bench.measure import Runner, Stat, Timed
+from mediashelf.bench.measure import Runner, Stat, Timed, cpu_note
 from mediashelf.bench.table import Result, format_table
 
 FIRST_MIN_RATIO = 3.0
@@ -280,15 +280,6 @@ class Bench:
             "version", None, "ms", value, limit=f"<= {VERSION_LIMIT_MS:.0f} ms",
             met=value.median <= VERSION_LIMIT_MS, runs=[{"wall_ms": w} for w in walls],
         )  # fmt: skip
-
-
-def cpu_note(records: list[dict[str, Any]]) -> str:
-    """Median CPU per file of a first index (every process of the scan, start-up to exit)
-    and of the mutagen loop (the loop alone): the work done, whatever else the machine
-    runs at the time."""
-    ours = Stat.of([r["cpu_us_per_file"]["mediashelf"] for r in records]).median
-    base = Stat.of([r["cpu_us_per_file"]["mutagen_loop"] for r in records]).median
-    return f"CPU per file: scan {ours:.0f} µs (all processes), mutagen loop {base:.0f} µs"
 
 
 def clean_env(tmp: Path) -> dict[str, str]:

@@ -32,7 +32,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +58,14 @@ class Watcher:
         for line in self.proc.stderr:  # the start scan is done when it says "watching"
             if b"watching" in line:
                 break
-        os.set_blocking(self.proc.stderr.fileno(), False)
+        # keep reading what it says, or a full pipe would stop the watcher at its next line
+        self.said: deque[bytes] = deque(maxlen=200)
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.said.append(line)
 
     def present(self, path: bytes) -> bool:
         con = sqlite3.connect(self.db)
@@ -203,6 +212,9 @@ def soak(base: Path, settle: float, seconds: float) -> dict[str, Any]:
             if time.monotonic() >= next_sample:
                 samples.append((round(time.monotonic() - t0), round(w.rss_mb(), 1)))
                 next_sample += 10
+        time.sleep(settle + 5)  # the last changes settle; then the catalog must match the disk
+        on_disk = sum(1 for _ in root.rglob("*.mp3"))
+        in_catalog = w.count()
     finally:
         w.stop()
     after_minute = next((m for t, m in samples if t >= 60), samples[0][1])
@@ -210,6 +222,8 @@ def soak(base: Path, settle: float, seconds: float) -> dict[str, Any]:
     return {
         "seconds": seconds,
         "changes": i,
+        "files_on_disk_at_end": on_disk,
+        "rows_in_catalog_at_end": in_catalog,
         "rss_mb_samples": samples,
         "rss_after_first_minute_mb": after_minute,
         "rss_last_mb": last,

@@ -93,8 +93,13 @@ VISUAL_FIELDS: Final[tuple[tuple[str, FieldType], ...]] = (
     ("phash", "text"),
 )
 
+#: What is known to be wrong with a file of any kind: `damage` is a list of short
+#: reasons (`extract.damage.REASONS`: truncated, bad-header ...), set by the scan's
+#: structural checks and by `shelf verify`; null when nothing was found.
+CHECK_FIELDS: Final[tuple[tuple[str, FieldType], ...]] = (("damage", "list"),)
+
 #: Every normalized metadata column of the catalog, in order.
-MEDIA_FIELDS: Final[tuple[tuple[str, FieldType], ...]] = AUDIO_FIELDS + VISUAL_FIELDS
+MEDIA_FIELDS: Final[tuple[tuple[str, FieldType], ...]] = AUDIO_FIELDS + VISUAL_FIELDS + CHECK_FIELDS
 #: the columns stored as JSON arrays, and as 0/1
 LIST_FIELDS: Final[tuple[str, ...]] = tuple(n for n, t in MEDIA_FIELDS if t == "list")
 BOOL_FIELDS: Final[tuple[str, ...]] = tuple(n for n, t in MEDIA_FIELDS if t == "bool")

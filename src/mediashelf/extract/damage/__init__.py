@@ -16,23 +16,9 @@ from __future__ import annotations
 
 from typing import Any, Final, NamedTuple
 
-#: The reasons, in the order they are shown.
-#:   truncated          the file ends before what its structure declares
-#:   bad-header         a header that cannot be right (a block longer than the file ...)
-#:   tag-overflow       a tag (or a frame in it) declares more bytes than it has
-#:   audio-missing      no audio data, or part of it missing (a gap in an Ogg stream)
-#:   decode-error       `shelf verify`: the decoder rejected part of the stream
-#:   checksum-mismatch  `shelf verify`: a FLAC frame CRC or the STREAMINFO MD5 differs
-#:   duration-mismatch  `shelf verify`: the decoded length differs from the header's
-REASONS: Final = (
-    "truncated",
-    "bad-header",
-    "tag-overflow",
-    "audio-missing",
-    "decode-error",
-    "checksum-mismatch",
-    "duration-mismatch",
-)
+from mediashelf.model import DAMAGE_REASONS
+
+REASONS: Final = DAMAGE_REASONS
 #: reasons after which the stream's declared length is not a fact about the file
 UNTRUSTED_LENGTH: Final = frozenset(("truncated", "bad-header", "tag-overflow", "audio-missing"))
 #: the stream fields that come from declared lengths

@@ -17,8 +17,9 @@ from mediashelf.model import DAMAGE_REASONS
 
 #: (item_id, size, mtime_ns, dev, ino, verified_ns, damage as JSON or None, messages as JSON or None)
 VerificationRow = tuple[int, int, int, int, int, int, str | None, str | None]
-#: reasons after which the item's stored lengths are not facts about the file
-_LENGTH_REASONS: Final = frozenset(("truncated", "duration-mismatch"))
+#: reasons after which the item's stored lengths are not facts about the file (frames the
+#: decoder rejected have no length either)
+_LENGTH_REASONS: Final = frozenset(("truncated", "duration-mismatch", "decode-error"))
 
 _TO_VERIFY_SQL = """
 SELECT i.id, i.path, i.size, i.mtime_ns, i.dev, i.ino, i.kind, i.format, i.duration,

@@ -46,6 +46,9 @@ def decode_file(path: bytes, declared: float | None = None) -> Decoded:
     import av.logging
 
     av.logging.set_level(av.logging.ERROR)
+    # PyAV holds back a repeated message and tells it, counted, with the next one,
+    # which would land in the next file's capture
+    av.logging.set_skip_repeated(False)
     findings: list[Finding] = []
     seconds = None
     try:

@@ -11,6 +11,7 @@ from typing import Literal
 
 import pytest
 
+from mediashelf.errors import Unsupported
 from mediashelf.extract.audio.read import read_audio
 from mediashelf.extract.damage.decode import decode_file
 from mediashelf.model import FileStat, extension
@@ -31,7 +32,7 @@ CASES: list[Case] = [
     # here, but a run of flipped bits breaks the bit reservoir
     ("mp3", "cut-half", F.cut(0.5), "both", "truncated"),
     ("mp3", "cut-90", F.cut(0.9), "both", "truncated"),
-    ("mp3", "id3-oversized", lambda b: F.with_id3(b, 10_000_000), "both", "tag-overflow"),
+    ("mp3", "id3-oversized", lambda b: F.with_id3(b, 10_000_000), "scan", "tag-overflow"),
     (
         "mp3",
         "id3-frame-oversized",
@@ -45,12 +46,12 @@ CASES: list[Case] = [
     ("flac", "cut-half", F.cut(0.5), "both", "truncated"),
     ("flac", "cut-90", F.cut(0.9), "both", "truncated"),
     ("flac", "samples-oversized", F.flac_samples_doubled, "both", "truncated"),
-    ("flac", "block-oversized", F.put(F.after(b"fLaC", 43), b"\xff\xff\xff"), "both", "bad-header"),
-    ("flac", "streaminfo-corrupt", F.put(4, b"\x05"), "both", None),
+    ("flac", "block-oversized", F.put(F.after(b"fLaC", 43), b"\xff\xff\xff"), "scan", "bad-header"),
+    ("flac", "streaminfo-corrupt", F.put(4, b"\x05"), "scan", None),
     ("flac", "flipped", F.flip(0.6), "verify", None),
     # MP4: box sizes (the moov at the end is lost with the cut: nothing to read)
-    ("m4a", "cut-half", F.cut(0.5), "both", None),
-    ("m4a", "mdat-oversized", F.mdat_oversized, "both", None),
+    ("m4a", "cut-half", F.cut(0.5), "scan", None),
+    ("m4a", "mdat-oversized", F.mdat_oversized, "scan", None),
     ("m4a", "flipped", F.flip(0.5), "verify", None),
     # Ogg: the tail's pages, the end-of-stream flag; page CRCs when decoding
     ("ogg", "cut-half", F.cut(0.5), "scan", "truncated"),
@@ -63,11 +64,11 @@ CASES: list[Case] = [
     # RIFF and AIFF: chunk sizes, COMM's sample frames against SSND
     ("wav", "cut-half", F.cut(0.5), "both", "truncated"),
     ("wav", "data-oversized", F.wav_data_doubled, "scan", "truncated"),
-    ("wav", "fmt-corrupt", F.put(F.after(b"fmt "), b"xxxx"), "both", None),
+    ("wav", "fmt-corrupt", F.put(F.after(b"fmt "), b"xxxx"), "scan", None),
     ("wav", "flipped", F.flip(0.5), "neither", None),
     ("aiff", "cut-half", F.cut(0.5), "both", "truncated"),
     ("aiff", "frames-oversized", F.aiff_frames_doubled, "both", "truncated"),
-    ("aiff", "comm-corrupt", F.put(F.after(b"COMM"), b"xxxx"), "both", None),
+    ("aiff", "comm-corrupt", F.put(F.after(b"COMM"), b"xxxx"), "scan", None),
     ("aiff", "flipped", F.flip(0.5), "neither", None),
     # images: the end marker, chunk and box sizes
     ("jpeg", "cut-half", F.cut(0.5), "scan", "truncated"),
@@ -93,6 +94,18 @@ def _write(tmp_path: Path, fmt: str, name: str, damage: Callable[[bytes], bytes]
     path = tmp_path / f"{name}.{F.EXTENSIONS[fmt]}"
     path.write_bytes(data)
     return path
+
+
+def _verify(path: Path, fields: dict[str, object]) -> list[str]:
+    """The damage decoding finds; none when FFmpeg cannot open the file (no verdict:
+    `shelf verify` counts it as not verified, and the scan has judged it)."""
+    declared = fields.get("duration")
+    try:
+        return decode_file(
+            os.fsencode(path), declared if isinstance(declared, float) else None
+        ).damage
+    except Unsupported:
+        return []
 
 
 def _scan(path: Path) -> tuple[list[str], bool, dict[str, object]]:
@@ -124,8 +137,7 @@ def test_who_flags_each_damage(
         else:
             assert reason in found and not failed
     if fmt in F.SPECS:
-        decoded = decode_file(os.fsencode(path), fields.get("duration"))  # type: ignore[arg-type]
-        assert bool(decoded.damage) == (by in ("verify", "both")), decoded
+        assert bool(_verify(path, fields)) == (by in ("verify", "both"))
     if by == "neither":
         assert fmt in WHY_NEITHER
 

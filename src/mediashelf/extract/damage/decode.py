@@ -14,6 +14,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any, Final
 
+from mediashelf.errors import Unsupported
 from mediashelf.extract.damage import Finding, reasons
 
 #: how far the decoded length may be from the header's: 1%, and at least this much
@@ -36,7 +37,8 @@ class Decoded:
 
 def decode_file(path: bytes, declared: float | None = None) -> Decoded:
     """Decode the file at `path` to its end; `declared` is the length the catalog
-    holds (else the container's is used).  Raises only OSError (cannot open).
+    holds (else the container's is used).  Raises OSError (cannot read) and
+    Unsupported (FFmpeg cannot open it).
 
     What FFmpeg says while it opens the file (about tags, pictures, a header field
     it corrects) is the structural checks' business; once the file is open, every
@@ -57,7 +59,9 @@ def decode_file(path: bytes, declared: float | None = None) -> Decoded:
     except av.error.FileNotFoundError as e:
         raise FileNotFoundError(str(e)) from e
     except av.error.FFmpegError as e:
-        return Decoded(["decode-error"], [f"cannot open: {_text(e)}"], None)
+        # Not a verdict: FFmpeg may lack what this file needs as much as the file may
+        # be damaged, and the scan's checks have judged its structure already.
+        raise Unsupported(f"FFmpeg cannot open it ({_text(e)})") from None
     with av.logging.Capture(local=True) as logs, container:
         seconds = _decode(container, findings, declared)
     for level, _, message in logs:

@@ -38,7 +38,11 @@ from mediashelf.scan.extract import extract_one
 from mediashelf.scan.verify import DECODABLE
 from tests.conftest import Shelf
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "real"
+#: beside the repository (as CI has it), or where $SHELF_TEST_CORPUS says
+CORPUS = Path(
+    os.environ.get("SHELF_TEST_CORPUS")
+    or Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "real"
+)
 needs_corpus = pytest.mark.skipif(
     not (CORPUS / "expected.jsonl").is_file(),
     reason=f"shared corpus not found at {CORPUS} (it lives beside the repository)",

@@ -67,6 +67,7 @@ def first_index(lib: Path, work: Path, rounds: int) -> dict[str, Any]:
 
 def check_cpu(lib: Path) -> dict[str, Any]:
     """CPU µs per file of the checks alone, over every audio and image file."""
+    from mediashelf.errors import MediaError
     from mediashelf.extract.audio.detect import detect
     from mediashelf.extract.damage.audio import check_audio
 
@@ -77,7 +78,10 @@ def check_cpu(lib: Path) -> dict[str, Any]:
             with open(path, "rb") as f:
                 head = f.read(16 << 10)
                 f.seek(0)
-                fmt = detect(f, head, name.rpartition(".")[2].lower()).format
+                try:
+                    fmt = detect(f, head, name.rpartition(".")[2].lower()).format
+                except MediaError:  # cover images, sidecars
+                    continue
                 size = os.fstat(f.fileno()).st_size
                 if fmt is None:
                     continue

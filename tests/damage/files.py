@@ -1,7 +1,8 @@
 """Generated media files, whole and damaged in known ways, for the damage tests.
 
-Audio is encoded once per test run with PyAV (four seconds of a tone, long enough
-for a 1% duration tolerance to be finer than one frame), images with Pillow; each
+Audio is encoded once per test run with PyAV (eight seconds of a tone, long enough
+for a 1% duration tolerance to be finer than one frame, and than an MP3 encoder's
+delay and padding), images with Pillow; each
 damage is a function of the whole file's bytes.
 """
 
@@ -14,7 +15,7 @@ from collections.abc import Callable
 
 from mediashelf.bench.templates import TemplateSpec, encode_template
 
-SECONDS = 4.0
+SECONDS = 8.0
 SPECS: dict[str, tuple[TemplateSpec, str]] = {
     "mp3": (TemplateSpec("mp3", "libmp3lame", 44100, "fltp", SECONDS, 440.0, 128_000), "mp3"),
     "flac": (TemplateSpec("flac", "flac", 44100, "s16", SECONDS, 440.0), "flac"),

@@ -72,6 +72,11 @@ def test_verify_finds_what_the_scan_cannot_and_skips_what_it_has_verified(
     flagged = {Path(i["path"]).name: i["damage"] for i in shelf.find("has:damage", "format:flac")}
     assert set(flagged) == {"flipped.flac"}
     assert shelf.find("damage:checksum")[0]["duration"] is None  # frames were lost
+    info = shelf.run("info", paths["flipped"]).stdout.decode()
+    assert "verified: " in info and "damaged: " in info and "checksum-mismatch" in info
+    assert "decoded cleanly" in shelf.run("info", paths["flac"]).stdout.decode()
+    verified = json.loads(shelf.run("info", "--json", paths["flipped"]).stdout)["verified"]
+    assert "checksum-mismatch" in verified["damage"] and verified["messages"]
     stats = json.loads(shelf.run("stats", "--json").stdout)["damage"]
     assert (stats["verified"], stats["verified_damaged"]) == (len(F.AUDIO) + 2, 2)
 

@@ -19,6 +19,7 @@ from mediashelf.catalog.queries import (
     get_item,
     prune_missing,
 )
+from mediashelf.catalog.verify import Verification, verification
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,7 @@ class ItemInfo:
 
     item: Item
     failures: list[FailureRow]
+    verified: Verification | None = None  # what `shelf verify` found in this file
 
 
 def info(catalog: Catalog, path: bytes) -> ItemInfo | None:
@@ -34,7 +36,8 @@ def info(catalog: Catalog, path: bytes) -> ItemInfo | None:
     item = get_item(catalog, path)
     if item is None:
         return None
-    return ItemInfo(item, current_failures(catalog, path=item.path))
+    failures = current_failures(catalog, path=item.path)
+    return ItemInfo(item, failures, verification(catalog, item.id))
 
 
 @dataclass(frozen=True, slots=True)

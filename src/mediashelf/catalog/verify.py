@@ -13,6 +13,7 @@ from typing import Any, Final, NamedTuple
 
 from mediashelf.catalog.connect import Catalog
 from mediashelf.catalog.tree import Compiled
+from mediashelf.catalog.values import iso_utc
 from mediashelf.model import DAMAGE_REASONS
 
 #: (item_id, size, mtime_ns, dev, ino, verified_ns, damage as JSON or None, messages as JSON or None)
@@ -97,8 +98,17 @@ def _merged(old: str | None, new: list[str]) -> str:
     return json.dumps(sorted(have, key=lambda r: (order.get(r, len(order)), r)))
 
 
-def verification(catalog: Catalog, item_id: int) -> tuple[int, list[str], list[str]] | None:
-    """(verified_ns, damage, messages) of the item's result for its current file, or None."""
+class Verification(NamedTuple):
+    """What `shelf verify` found in an item's current file."""
+
+    verified: str  # when, ISO 8601 UTC
+    damage: list[str]
+    messages: list[str]
+
+
+def verification(catalog: Catalog, item_id: int) -> Verification | None:
+    """The item's verification for its current file, or None (never verified, or
+    verified before the file changed)."""
     row = catalog.db.execute(
         "SELECT v.verified_ns, v.damage, v.message FROM verifications v "
         "JOIN items i ON i.id = v.item_id AND v.size = i.size AND v.mtime_ns = i.mtime_ns "
@@ -107,4 +117,8 @@ def verification(catalog: Catalog, item_id: int) -> tuple[int, list[str], list[s
     ).fetchone()
     if row is None:
         return None
-    return int(row[0]), json.loads(row[1]) if row[1] else [], json.loads(row[2]) if row[2] else []
+    return Verification(
+        iso_utc(int(row[0])) or "",
+        json.loads(row[1]) if row[1] else [],
+        json.loads(row[2]) if row[2] else [],
+    )

@@ -28,8 +28,10 @@ from mediashelf.scan.extract import BatchResult, Counter, Done, Task, peak_rss_k
 from mediashelf.scan.pool import ExtractPool
 from mediashelf.signals import StopRequest
 
-#: files per batch: decoding takes long, so small batches keep the workers even
-BATCH = 4
+#: most files per batch: decoding takes long, so batches stay small enough to keep
+#: every worker busy to the end (and a Ctrl-C loses little), large enough that many
+#: short files do not cost a round trip each
+BATCH = 16
 #: the audio formats FFmpeg decodes (catalog `format` names); files of the others (DSD,
 #: OptimFROG, old Musepack and Monkey's Audio, MIDI ...) are not verified, never
 #: called damaged for want of a decoder.  Every video format is verified.
@@ -168,11 +170,12 @@ def run_verify(
     )
     queue = [_task(t) for t in todo]
     queue.reverse()
+    batch = max(1, min(BATCH, len(queue) // (4 * max(1, options.jobs))))
     try:
         with StopRequest() as stop:
             while (queue or pool.in_flight) and not stop.requested:
                 while queue and pool.in_flight < pool.max_in_flight:
-                    pool.submit([queue.pop() for _ in range(min(BATCH, len(queue)))])
+                    pool.submit([queue.pop() for _ in range(min(batch, len(queue)))])
                 for batch, result in pool.completed(block=True, timeout=0.2):
                     _keep(catalog, batch, result.results, summary, sink)
             summary.interrupted = stop.requested

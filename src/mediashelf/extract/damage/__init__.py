@@ -18,9 +18,12 @@ from typing import Any, Final, NamedTuple
 
 from mediashelf.model import DAMAGE_REASONS
 
+#: the reasons, in the order they are shown (the model's: the catalog orders them too)
 REASONS: Final = DAMAGE_REASONS
-#: reasons after which the stream's declared length is not a fact about the file
-UNTRUSTED_LENGTH: Final = frozenset(("truncated", "bad-header", "tag-overflow", "audio-missing"))
+#: reasons after which the stream's declared length is not a fact about the file (a
+#: frame running past the end of its tag leaves the audio after the tag whole; a tag
+#: running past the end of the file leaves no audio, which is `audio-missing`)
+UNTRUSTED_LENGTH: Final = frozenset(("truncated", "bad-header", "audio-missing"))
 #: the stream fields that come from declared lengths
 LENGTH_FIELDS: Final = ("duration", "bitrate")
 

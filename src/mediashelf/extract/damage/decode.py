@@ -140,30 +140,38 @@ class _Md5:
         self.expected = block[18:34] if block else b""
         bits = ((int.from_bytes(block[10:18], "big") >> 36) & 31) + 1 if block else 0
         self.bits = bits
+        self.channels = int(stream.codec_context.channels or 1)
         self.active = bool(self.expected.strip(b"\0")) and bits in (8, 16, 24, 32)
         self.digest = hashlib.md5()
 
     def update(self, frame: Any) -> None:
+        """Add one decoded frame: FFmpeg gives planar 16-bit samples for 8 and 16 bits,
+        planar 32-bit ones (shifted to the top for 24 bits) above."""
         if not self.active:
             return
         import numpy as np
 
-        data = frame.to_ndarray()
-        if frame.format.is_planar:
-            data = data.T
-        data = np.ascontiguousarray(data).ravel()
-        if self.bits == 16:
-            self.digest.update(data.astype("<i2", copy=False).tobytes())
-        elif self.bits == 8:
-            self.digest.update(data.astype("<i2").astype("i1").tobytes())
+        n = frame.samples
+        wide = frame.format.bytes == 4
+        dtype = "<i4" if wide else "<i2"
+        if not frame.format.is_planar:
+            data = np.frombuffer(frame.planes[0], dtype=dtype, count=n * self.channels)
         else:
-            wide = data.astype("<i4", copy=False)
-            if self.bits == 24:
-                shift = 8 if frame.format.bytes == 4 else 0
-                samples = (wide >> shift).astype("<i4")
-                self.digest.update(samples.view("u1").reshape(-1, 4)[:, :3].tobytes())
-            else:
-                self.digest.update(wide.tobytes())
+            planes = [np.frombuffer(p, dtype=dtype, count=n) for p in frame.planes]
+            data = np.empty((n, len(planes)), dtype=dtype)
+            for i, plane in enumerate(planes):
+                data[:, i] = plane
+        if self.bits == 16 and not wide:
+            self.digest.update(data)
+        elif self.bits == 8:
+            self.digest.update(data.astype("i1"))
+        elif self.bits == 24:
+            shifted = (data >> 8) if wide else data.astype("<i4")
+            self.digest.update(
+                np.ascontiguousarray(shifted).view("u1").reshape(-1, 4)[:, :3].copy()
+            )
+        else:
+            self.digest.update(np.ascontiguousarray(data.astype("<i4", copy=False)))
 
     def check(self, findings: list[Finding]) -> None:
         if self.active and self.digest.digest() != self.expected:

@@ -41,7 +41,8 @@ CASES: list[Case] = [
         "tag-overflow",
     ),
     ("mp3", "xing-bytes-oversized", F.xing_bytes_quadrupled, "scan", "truncated"),
-    ("mp3", "flipped", F.flip(0.6), "verify", None),
+    ("mp3", "flipped", F.flip(0.3, 64, 4000), "verify", None),
+    ("mp3", "flipped-lightly", F.flip(0.6), "neither", None),
     # FLAC: block lengths, STREAMINFO's total samples, frame CRCs and the MD5
     ("flac", "cut-half", F.cut(0.5), "both", "truncated"),
     ("flac", "cut-90", F.cut(0.9), "both", "truncated"),
@@ -81,7 +82,12 @@ CASES: list[Case] = [
     ("heic", "cut-half", F.cut(0.5), "scan", "truncated"),
     ("heic", "flipped", F.flip(0.6), "neither", None),
 ]
-WHY_NEITHER = {"wav": _PCM_FLIP, "aiff": _PCM_FLIP, **dict.fromkeys(F.IMAGES, _IMAGE_FLIP)}
+WHY_NEITHER = {
+    "mp3": "MPEG audio frames carry no checksum here: flips inside the audio data decode",
+    "wav": _PCM_FLIP,
+    "aiff": _PCM_FLIP,
+    **dict.fromkeys(F.IMAGES, _IMAGE_FLIP),
+}
 
 
 def _write(tmp_path: Path, fmt: str, name: str, damage: Callable[[bytes], bytes]) -> Path:

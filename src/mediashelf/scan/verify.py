@@ -170,12 +170,12 @@ def run_verify(
     )
     queue = [_task(t) for t in todo]
     queue.reverse()
-    batch = max(1, min(BATCH, len(queue) // (4 * max(1, options.jobs))))
+    per_batch = max(1, min(BATCH, len(queue) // (4 * max(1, options.jobs))))
     try:
         with StopRequest() as stop:
             while (queue or pool.in_flight) and not stop.requested:
                 while queue and pool.in_flight < pool.max_in_flight:
-                    pool.submit([queue.pop() for _ in range(min(batch, len(queue)))])
+                    pool.submit([queue.pop() for _ in range(min(per_batch, len(queue)))])
                 for batch, result in pool.completed(block=True, timeout=0.2):
                     _keep(catalog, batch, result.results, summary, sink)
             summary.interrupted = stop.requested

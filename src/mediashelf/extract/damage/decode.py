@@ -96,17 +96,23 @@ def _decode(container: Any, findings: list[Finding], declared: float | None) -> 
     md5 = _Md5(stream) if flac else None
     decoded = 0
     rate = stream.codec_context.sample_rate if audio is not None else 0
-    frames = 0
+    errors = 0
     try:
         for packet in container.demux(stream):
-            for frame in packet.decode():
+            try:
+                frames = packet.decode()
+            except av.error.FFmpegError as e:
+                # a packet the decoder rejects: go on with the next, as `ffmpeg` does
+                errors += 1
+                if errors <= _MAX_MESSAGES:
+                    findings.append(Finding("decode-error", _text(e)))
+                continue
+            for frame in frames:
                 if audio is not None:
                     decoded += frame.samples
                     if md5 is not None:
                         md5.update(frame)
-                else:
-                    frames += 1
-    except av.error.FFmpegError as e:
+    except av.error.FFmpegError as e:  # the demuxer gave up: the rest is unreadable
         findings.append(Finding("decode-error", _text(e)))
     if md5 is not None:
         md5.check(findings)
@@ -162,16 +168,15 @@ class _Md5:
             for i, plane in enumerate(planes):
                 data[:, i] = plane
         if self.bits == 16 and not wide:
-            self.digest.update(data)
+            out = data
         elif self.bits == 8:
-            self.digest.update(data.astype("i1"))
+            out = data.astype("i1")
         elif self.bits == 24:
             shifted = (data >> 8) if wide else data.astype("<i4")
-            self.digest.update(
-                np.ascontiguousarray(shifted).view("u1").reshape(-1, 4)[:, :3].copy()
-            )
+            out = np.ascontiguousarray(shifted).view("u1").reshape(-1, 4)[:, :3].copy()
         else:
-            self.digest.update(np.ascontiguousarray(data.astype("<i4", copy=False)))
+            out = np.ascontiguousarray(data.astype("<i4", copy=False))
+        self.digest.update(np.ascontiguousarray(out).data)
 
     def check(self, findings: list[Finding]) -> None:
         if self.active and self.digest.digest() != self.expected:

@@ -3,6 +3,7 @@
 
     python benchmarks/damage_checks.py                  # a generated 2000-track library
     python benchmarks/damage_checks.py --tracks 5000 --rounds 5 --json out.json
+    python benchmarks/damage_checks.py --parts flac          # one of the three
 
 1. First index with and without the structural checks: the same library indexed into
    a fresh catalog by `shelf scan` (worker pool, default profile), the checks switched
@@ -140,6 +141,11 @@ def main() -> None:
     p.add_argument("--tracks", type=int, default=2000)
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--json", type=Path)
+    p.add_argument(
+        "--parts",
+        default="index,flac,mp3",
+        help="which measurements, comma-separated: index (1), flac (2), mp3 (3)",
+    )
     args = p.parse_args()
     from mediashelf.bench.generate import generate_library
 
@@ -147,17 +153,21 @@ def main() -> None:
         work = Path(tmp)
         lib = work / "lib"
         generate_library(lib, args.tracks, seed=16, jobs=2)
+        parts = set(args.parts.split(","))
         out: dict[str, Any] = {"tracks": args.tracks, "rounds": args.rounds}
-        out["first_index"] = first_index(lib, work, args.rounds)
-        out["check_cpu"] = check_cpu(lib)
+        if "index" in parts:
+            out["first_index"] = first_index(lib, work, args.rounds)
+            out["check_cpu"] = check_cpu(lib)
         db = work / "verify.db"
         subprocess.run(
             [sys.executable, "-m", "mediashelf", "--db", str(db), "scan", str(lib), "-q"],
             check=True,
             capture_output=True,
         )
-        out["verify_flac"] = verify_vs(lib, db, "flac", args.rounds)
-        out["verify_mp3"] = verify_vs(lib, db, "mp3", args.rounds)
+        if "flac" in parts:
+            out["verify_flac"] = verify_vs(lib, db, "flac", args.rounds)
+        if "mp3" in parts:
+            out["verify_mp3"] = verify_vs(lib, db, "mp3", args.rounds)
     text = json.dumps(out, indent=1)
     if args.json:
         args.json.write_text(text + "\n")

@@ -218,6 +218,7 @@ def test_empty_library_page() -> None:
         "albums": {"distinct": 0, "album_artists": 0}, "genres": {"distinct": 0, "top": []},
         "years": {"distinct": 0, "unknown": 0, "top": [], "all": []}, "growth": [],
         "failures": 0, "missing_items": 0, "last_scan": None, "top_n": 10,
+        "damage": {"items": 0, "reasons": [], "verified": 0, "verified_damaged": 0},
     }  # fmt: skip
     html = render_html(empty, "Empty", None)
     assert html.count("no data") == 5  # one per chart

@@ -300,12 +300,13 @@ def test_text_report(catalog: Catalog) -> None:
     )
     text = render_text(compute_stats(catalog))
     lines = text.splitlines()
-    assert lines[:6] == [
+    assert lines[:7] == [
         "Library",
         "  items      11  (10.1 KB, 14 min 0 s)",
         "  lossless   2 audio items (22.2%), 3.0 KB",
         "  names      4 artists, 4 album artists, 4 albums, 3 genres, 3 years",
         "  failures   1 failing, 1 missing",
+        "  damage     0 damaged files; verified 0, damaged 0",
         "  last scan  #2 done 2024-04-01 10:00:01 UTC: 12 files in 1.5 s; added 11, changed 0,"
         " moved 0, missing 1, failed 1",
     ]

@@ -12,7 +12,7 @@ import os
 import sys
 
 from mediashelf import __version__
-from mediashelf.commands import catalog, dupes, organize, query, scan, serve, watch
+from mediashelf.commands import catalog, dupes, organize, query, scan, serve, verify, watch
 from mediashelf.commands.common import common_parent
 from mediashelf.errors import (
     EXIT_FATAL,
@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     dupes.register(sub, common)
     watch.register(sub, common)
     serve.register(sub, common)
+    verify.register(sub, common)
     sub.add_parser(
         "bench",
         help="generate benchmark libraries and time scans",

@@ -93,8 +93,31 @@ VISUAL_FIELDS: Final[tuple[tuple[str, FieldType], ...]] = (
     ("phash", "text"),
 )
 
+#: The reasons of `damage`, in the order they are shown.
+#:   truncated          the file ends before what its structure declares
+#:   bad-header         a header that cannot be right (a block longer than the file ...)
+#:   tag-overflow       a tag (or a frame in it) declares more bytes than it has
+#:   audio-missing      no audio data, or part of it missing (a gap in an Ogg stream)
+#:   decode-error       `shelf verify`: the decoder rejected part of the stream
+#:   checksum-mismatch  `shelf verify`: a FLAC frame CRC or the STREAMINFO MD5 differs
+#:   duration-mismatch  `shelf verify`: the decoded length differs from the header's
+DAMAGE_REASONS: Final[tuple[str, ...]] = (
+    "truncated",
+    "bad-header",
+    "tag-overflow",
+    "audio-missing",
+    "decode-error",
+    "checksum-mismatch",
+    "duration-mismatch",
+)
+
+#: What is known to be wrong with a file of any kind: `damage` is a list of short
+#: reasons (`extract.damage.REASONS`: truncated, bad-header ...), set by the scan's
+#: structural checks and by `shelf verify`; null when nothing was found.
+CHECK_FIELDS: Final[tuple[tuple[str, FieldType], ...]] = (("damage", "list"),)
+
 #: Every normalized metadata column of the catalog, in order.
-MEDIA_FIELDS: Final[tuple[tuple[str, FieldType], ...]] = AUDIO_FIELDS + VISUAL_FIELDS
+MEDIA_FIELDS: Final[tuple[tuple[str, FieldType], ...]] = AUDIO_FIELDS + VISUAL_FIELDS + CHECK_FIELDS
 #: the columns stored as JSON arrays, and as 0/1
 LIST_FIELDS: Final[tuple[str, ...]] = tuple(n for n, t in MEDIA_FIELDS if t == "list")
 BOOL_FIELDS: Final[tuple[str, ...]] = tuple(n for n, t in MEDIA_FIELDS if t == "bool")

@@ -47,4 +47,4 @@ def test_the_first_migrations_create_the_released_columns(tmp_path: Path) -> Non
         "artists",
     ]
     assert columns.index("lossless") < columns.index("extra") < columns.index("width")
-    assert columns[-2:] == ["phash", "folded"]
+    assert columns[-3:] == ["phash", "folded", "damage"]  # 0006 added damage

@@ -16,7 +16,7 @@ import pytest
 from mediashelf.errors import Corrupt, MediaError, TimedOut, Unreadable, Unsupported
 from mediashelf.extract.audio.read import AUDIO_EXTENSIONS, AudioInfo, read_audio
 from mediashelf.extract.audio.values import MAX_TEXT, parse_pair
-from mediashelf.model import AUDIO_FIELDS
+from mediashelf.model import AUDIO_FIELDS, CHECK_FIELDS
 from tests.extract.samples import (
     ENCODINGS,
     JPEG,
@@ -28,7 +28,7 @@ from tests.extract.samples import (
     riff_info,
 )
 
-FIELD_TYPES = dict(AUDIO_FIELDS)
+FIELD_TYPES = dict(AUDIO_FIELDS + CHECK_FIELDS)
 PY_TYPES = {"text": str, "int": int, "real": float, "bool": bool, "list": list}
 
 MB = {
@@ -716,7 +716,8 @@ def test_truncated_id3_tag_is_salvaged(tmp_path: Path) -> None:
     info = read(path)
     assert info.fields["title"] == "Kept"
     assert "duration" not in info.fields
-    assert "truncated" in info.extra["_warnings"][0]
+    assert info.fields["damage"] == ["tag-overflow", "audio-missing"]
+    assert info.extra["_warnings"][0].startswith("salvaged: ")
 
 
 def test_damaged_flac_streaminfo_is_salvaged(tmp_path: Path) -> None:
@@ -754,7 +755,8 @@ def test_mp4_cut_inside_its_tags_is_salvaged(tmp_path: Path) -> None:
     info = read(path)
     assert info.fields["title"] == "Title"
     assert "cover_count" not in info.fields
-    assert "truncated" in info.extra["_warnings"][0]
+    assert info.fields["damage"] == ["truncated"]
+    assert info.extra["_warnings"][0] == "salvaged: the MP4 atoms that are whole"
 
 
 def test_extra_is_bounded(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from mediashelf.catalog.queries import (
     get_item,
     prune_missing,
 )
+from mediashelf.catalog.verify import Verification, verification
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,7 @@ class ItemInfo:
 
     item: Item
     failures: list[FailureRow]
+    verified: Verification | None = None  # what `shelf verify` found in this file
 
 
 def info(catalog: Catalog, path: bytes) -> ItemInfo | None:
@@ -34,7 +36,8 @@ def info(catalog: Catalog, path: bytes) -> ItemInfo | None:
     item = get_item(catalog, path)
     if item is None:
         return None
-    return ItemInfo(item, current_failures(catalog, path=item.path))
+    failures = current_failures(catalog, path=item.path)
+    return ItemInfo(item, failures, verification(catalog, item.id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +46,8 @@ class ItemDetail:
 
     row: Row
     extra: dict[str, Any]  # every tag read that has no field of its own
-    damage: list[str]  # problems met while reading a file that was still catalogued
+    damage: list[str]  # what is wrong with the file (reasons: truncated, bad-header ...)
+    problems: list[str]  # problems met while reading a file that was still catalogued
     failures: list[FailureRow]  # the failure that stands against it, if any
 
 
@@ -57,24 +61,34 @@ def detail(catalog: Catalog, item_id: int) -> ItemDetail | None:
     except ValueError:
         extra = {}
     warnings = extra.pop("_warnings", []) if isinstance(extra, dict) else []
-    damage = [str(w) for w in (warnings if isinstance(warnings, list) else [warnings])]
-    return ItemDetail(row, extra, damage, current_failures(catalog, path=bytes(row["path"])))
+    problems = [str(w) for w in (warnings if isinstance(warnings, list) else [warnings])]
+    return ItemDetail(
+        row,
+        extra,
+        _texts(row["damage"]),
+        problems,
+        current_failures(catalog, path=bytes(row["path"])),
+    )
+
+
+def _texts(value: str | None) -> list[str]:
+    """A JSON array of text from the catalog as a list (a stray value as one item)."""
+    if not value:
+        return []
+    try:
+        listed = json.loads(value)
+    except ValueError:
+        listed = [value]
+    return [str(p) for p in (listed if isinstance(listed, list) else [listed])]
 
 
 def damaged(
     catalog: Catalog, *, limit: int, offset: int = 0
-) -> tuple[list[tuple[int, bytes, list[str]]], int]:
-    """(id, path, problems) of files catalogued although damaged, a page; and how many."""
+) -> tuple[list[tuple[int, bytes, list[str], list[str]]], int]:
+    """(id, path, damage, problems) of files catalogued although damaged, or although
+    reading them met problems, a page; and how many."""
     page, total = damaged_items(catalog, limit=limit, offset=offset)
-    out = []
-    for item_id, path, problems in page:
-        try:
-            listed = json.loads(problems)
-        except ValueError:
-            listed = [problems]
-        out.append(
-            (item_id, path, [str(p) for p in (listed if isinstance(listed, list) else [listed])])
-        )
+    out = [(i, path, _texts(d), _texts(w)) for i, path, d, w in page]
     return out, total
 
 

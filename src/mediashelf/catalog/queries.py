@@ -120,17 +120,18 @@ def current_failures(
 
 def damaged_items(
     catalog: Catalog, *, limit: int, offset: int = 0
-) -> tuple[list[tuple[int, bytes, str]], int]:
-    """(id, path, problems as JSON) of the present files that were catalogued although
-    reading them met problems (`extra._warnings`), by path, a page of them; and how many."""
-    where = "missing = 0 AND extra LIKE '%\"_warnings\"%'"
+) -> tuple[list[tuple[int, bytes, str | None, str | None]], int]:
+    """(id, path, damage as JSON, problems as JSON) of the present files that were
+    catalogued although damaged (`damage`) or although reading them met problems
+    (`extra._warnings`), by path, a page of them; and how many."""
+    where = "missing = 0 AND (damage IS NOT NULL OR extra LIKE '%\"_warnings\"%')"
     total = catalog.db.execute(f"SELECT count(*) FROM items WHERE {where}").fetchone()[0]
     rows = catalog.db.execute(
-        f"SELECT id, path, json_extract(extra, '$._warnings') FROM items WHERE {where} "
-        "AND json_extract(extra, '$._warnings') IS NOT NULL ORDER BY path LIMIT ? OFFSET ?",
+        f"SELECT id, path, damage, json_extract(extra, '$._warnings') FROM items WHERE {where} "
+        "ORDER BY path LIMIT ? OFFSET ?",
         (max(0, int(limit)), max(0, int(offset))),
     )
-    return [(int(i), bytes(p), str(w)) for i, p, w in rows], int(total)
+    return [(int(i), bytes(p), d, w) for i, p, d, w in rows], int(total)
 
 
 def change_mark(catalog: Catalog) -> tuple[Any, ...]:

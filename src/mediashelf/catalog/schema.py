@@ -312,6 +312,32 @@ DROP INDEX items_size;
     )
 
 
+def _m0006_damage(db: sqlite3.Connection) -> None:
+    """What is wrong with a file (`damage`, a JSON array of reasons), and what `shelf
+    verify` found when it decoded a file, with the fingerprint of the file it decoded.
+
+    A verification whose (size, mtime_ns, dev, ino) no longer equals its item's is
+    stale: the file is verified again.
+    """
+    _run_script(
+        db,
+        """
+ALTER TABLE items ADD COLUMN damage TEXT;
+CREATE INDEX items_damage ON items(damage) WHERE damage IS NOT NULL;
+CREATE TABLE verifications (
+    item_id INTEGER PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    dev INTEGER NOT NULL,
+    ino INTEGER NOT NULL,
+    verified_ns INTEGER NOT NULL,
+    damage TEXT,             -- JSON array of reasons; NULL when the file decoded cleanly
+    message TEXT             -- what the decoder said, for `shelf info`
+);
+""",
+    )
+
+
 #: (name, function) in application order.  Append only.
 MIGRATIONS: tuple[tuple[str, Callable[[sqlite3.Connection], None]], ...] = (
     ("0001_initial", _m0001_initial),
@@ -319,6 +345,7 @@ MIGRATIONS: tuple[tuple[str, Callable[[sqlite3.Connection], None]], ...] = (
     ("0003_visual_fields", _m0003_visual_fields),
     ("0004_journal", _m0004_journal),
     ("0005_hashes", _m0005_hashes),
+    ("0006_damage", _m0006_damage),
 )
 
 

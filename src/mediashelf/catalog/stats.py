@@ -70,6 +70,20 @@ _TAGS_SQL = (
     + ", ".join(f"count({column})" for _, column in TAG_FIELDS)
     + " FROM items WHERE missing = 0 AND kind = 'audio' AND ({where})"
 )
+# the combinations of damage reasons (JSON arrays, few distinct), split in Python
+_DAMAGE_SQL = """
+SELECT damage, count(*) FROM items
+WHERE missing = 0 AND damage IS NOT NULL AND ({where})
+GROUP BY damage
+"""
+# files decoded by `shelf verify` whose file has not changed since, and how many of
+# them it found damaged
+_VERIFIED_SQL = """
+SELECT count(*), count(v.damage)
+FROM (SELECT id, size, mtime_ns, dev, ino FROM items WHERE missing = 0 AND ({where})) i
+JOIN verifications v ON v.item_id = i.id AND v.size = i.size AND v.mtime_ns = i.mtime_ns
+    AND v.dev = i.dev AND v.ino = i.ino
+"""
 SCAN_COLUMNS: Final = (
     "id", "status", "started_ns", "finished_ns", "total_s", "files",
     "added", "changed", "unchanged", "missing", "moved", "failed",
@@ -83,6 +97,8 @@ class StatsRows(NamedTuple):
             codec, format (else extension), kind, items, bytes, seconds) groups
     names:  (album, artist, album artist, genre, items, seconds) groups of audio items
     tags:   (audio items, then per TAG_FIELDS the audio items that have it)
+    damage: (damage as a JSON array, items) groups
+    verified: (files verified and unchanged since, of them found damaged)
     failures, missing_items: whole catalog
     last_scan: SCAN_COLUMNS by name, or None
     """
@@ -90,6 +106,8 @@ class StatsRows(NamedTuple):
     shapes: list[tuple[Any, ...]]
     names: list[tuple[Any, ...]]
     tags: tuple[int, ...]
+    damage: list[tuple[str, int]]
+    verified: tuple[int, int]
     failures: int
     missing_items: int
     last_scan: dict[str, Any] | None
@@ -102,6 +120,8 @@ def stats_rows(catalog: Catalog, compiled: Compiled) -> StatsRows:
         shapes = db.execute(_SHAPE_SQL.format(where=q.where), q.params).fetchall()
         tags = tuple(db.execute(_TAGS_SQL.format(where=q.where), q.params).fetchone())
         names = db.execute(_NAMES_SQL.format(where=q.where), q.params).fetchall()
+        damage = db.execute(_DAMAGE_SQL.format(where=q.where), q.params).fetchall()
+        verified = db.execute(_VERIFIED_SQL.format(where=q.where), q.params).fetchone()
     scan = db.execute(
         f"SELECT {', '.join(SCAN_COLUMNS)} FROM scans ORDER BY id DESC LIMIT 1"
     ).fetchone()
@@ -109,6 +129,8 @@ def stats_rows(catalog: Catalog, compiled: Compiled) -> StatsRows:
         shapes=shapes,
         names=names,
         tags=tags,
+        damage=[(str(d), int(n)) for d, n in damage],
+        verified=(int(verified[0]), int(verified[1])),
         failures=len(current_failures(catalog)),
         missing_items=db.execute("SELECT count(*) FROM items WHERE missing = 1").fetchone()[0],
         last_scan=dict(zip(SCAN_COLUMNS, scan, strict=True)) if scan else None,

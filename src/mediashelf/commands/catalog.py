@@ -47,6 +47,8 @@ def cmd_info(args: argparse.Namespace) -> int:
 def _info_json(found: ItemInfo) -> str:
     item = found.item
     fields = dict(item.fields, id=item.id, missing=item.missing, error=item.error, extra=item.extra)
+    v = found.verified
+    fields["verified"] = v._asdict() if v is not None else None
     return item_json(fields, item.path)
 
 
@@ -69,6 +71,11 @@ def _info_text(found: ItemInfo) -> str:
             lines.append(f"    {key}: {json.dumps(value, ensure_ascii=False)[:500]}")
     for f in found.failures:
         lines.append(f"  failure: {f.stage}/{f.kind}: {f.message}")
+    v = found.verified
+    if v is not None:
+        verdict = ("damaged: " + ", ".join(v.damage)) if v.damage else "decoded cleanly"
+        lines.append(f"  verified: {v.verified}: {verdict}")
+        lines += [f"    {m}" for m in v.messages]
     return "\n".join(lines) + "\n"
 
 

@@ -114,6 +114,8 @@ _HELP: Final[dict[str, str]] = {
     "video_codec": "video codec (h264, hevc, vp9 ...)",
     "fps": "frames per second",
     "phash": "perceptual hash (hex)",
+    "damage": "what is wrong with the file (list: truncated, bad-header, tag-overflow, "
+    "audio-missing, decode-error, checksum-mismatch, duration-mismatch)",
 }
 
 
@@ -164,6 +166,7 @@ HAS: Final[dict[str, tuple[t.Node, str]]] = {
     "gps": (t.NotNull(t.Column("gps_lat")), "has a GPS position"),
     "ai": (t.NotNull(t.Column("ai_tool")), "is an AI-generated image with known metadata"),
     "error": (t.NotNull(t.Column("error")), "metadata could not be read"),
+    "damage": (t.NotNull(t.Column("damage")), "the scan or `shelf verify` found damage"),
 }
 
 

@@ -66,6 +66,7 @@ def item_object(row: Row, fields: Sequence[str] | None = None) -> dict[str, Any]
         "mtime_ns": row["mtime_ns"],
         "added": iso_utc(row["added_ns"]),
     }
+    obj["damage"] = _json_value("damage", row["damage"]) or []
     names = KIND_FIELDS.get(row["kind"], ())
     for name in names:
         obj[name] = _json_value(name, row[name])
@@ -98,7 +99,7 @@ def write_json(rows: Iterable[Row], out: IO[str], fields: Sequence[str] | None) 
     return n
 
 
-CSV_FIELDS: Final = (*COMMON_FIELDS, *AUDIO_FIELD_NAMES, *_VISUAL_NAMES)
+CSV_FIELDS: Final = (*COMMON_FIELDS, *AUDIO_FIELD_NAMES, *_VISUAL_NAMES, "damage")
 
 
 def write_csv(rows: Iterable[Row], out: IO[str], fields: Sequence[str] | None) -> int:

@@ -31,7 +31,7 @@ import resource
 import select
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from mediashelf.errors import TimedOut
@@ -49,6 +49,16 @@ from mediashelf.scan.extract import (
 
 #: a batch sent and what came back for it, results in the batch's order
 Completed = tuple[list[Task], BatchResult]
+#: what a worker does with a batch: (batch, time limit per file, run id, counter of the
+#: files begun) -> results; and the result of a file its worker could not finish
+Work = Callable[[Sequence[Task], float, int, Counter], BatchResult]
+Failed = Callable[[Task, str, str, int], Done]
+
+
+def _preload_readers(paths: Sequence[bytes]) -> None:
+    from mediashelf.extract.registry import preload
+
+    preload(paths)
 
 
 def grace(timeout: float) -> float:
@@ -68,6 +78,9 @@ def _init_worker(memory_mb: int, parent_pid: int) -> None:
         _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
         if hard == resource.RLIM_INFINITY or limit < hard:
             resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+_UNCOUNTED = memoryview(bytearray(8)).cast("Q")
 
 
 @dataclass(slots=True)
@@ -93,9 +106,25 @@ class _Worker:
 
 
 class ExtractPool:
-    """Batches in flight on forked worker processes, or read inline when `jobs == 1`."""
+    """Batches in flight on forked worker processes, or read inline when `jobs == 1`.
 
-    def __init__(self, jobs: int, timeout: float, memory_mb: int, scan_id: int) -> None:
+    The work is the scan's extract stage unless `work` (with `failed`, the result of
+    a file whose worker died or was stuck, and `preload`, what to import before the
+    workers fork) says otherwise: `shelf verify` decodes files in the same pool.
+    """
+
+    def __init__(
+        self,
+        jobs: int,
+        timeout: float,
+        memory_mb: int,
+        scan_id: int,
+        *,
+        work: Work = extract_batch,
+        failed: Failed = failed_row,
+        preload: Callable[[Sequence[bytes]], None] = _preload_readers,
+    ) -> None:
+        self.work, self.failed, self.preload = work, failed, preload
         self.jobs = jobs
         self.scan_id = scan_id
         self.timeout = timeout
@@ -126,14 +155,14 @@ class ExtractPool:
         parent = os.getpid()
         # the new worker must not hold the other workers' pipes open
         inherited = [fd for w in self._workers for fd in (w.tasks, w.results)]
-        timeout, scan_id, memory_mb = self.timeout, self.scan_id, self.memory_mb
+        timeout, scan_id, memory_mb, work = self.timeout, self.scan_id, self.memory_mb, self.work
 
         def child() -> None:
             for fd in (task_w, res_r, *inherited):
                 os.close(fd)
             _init_worker(memory_mb, parent)
             while (batch := children.receive(task_r)) is not None:
-                children.send(res_w, extract_batch(batch, timeout, scan_id, started))
+                children.send(res_w, work(batch, timeout, scan_id, started))
 
         pid = children.fork(child)
         os.close(task_r)
@@ -144,15 +173,14 @@ class ExtractPool:
         if self.jobs == 1:
             previous = signal.signal(signal.SIGALRM, on_alarm)
             try:
-                self._inline.append((batch, extract_batch(batch, self.timeout, self.scan_id)))
+                done = self.work(batch, self.timeout, self.scan_id, _UNCOUNTED)
+                self._inline.append((batch, done))
             finally:
                 signal.signal(signal.SIGALRM, previous)
             return
         if not self._workers:
-            from mediashelf.extract.registry import preload
-
             # mutagen always; Pillow, pillow-heif, numpy, PyAV if the batch needs them
-            preload([fs.path for fs, _, _ in batch])  # once here rather than in every worker
+            self.preload([fs.path for fs, _, _ in batch])  # once here, not in every worker
             # Objects that exist now are never collected by the workers' GC, so its
             # passes do not copy the pages the workers share with this process.
             gc.freeze()
@@ -216,7 +244,7 @@ class ExtractPool:
             for task in batch:
                 if reading == 0:
                     results.append(
-                        failed_row(task, TimedOut.kind, TIME_LIMIT_MESSAGE, self.scan_id)
+                        self.failed(task, TimedOut.kind, TIME_LIMIT_MESSAGE, self.scan_id)
                     )
                 else:
                     results.append(self._isolated(task))
@@ -245,8 +273,8 @@ class ExtractPool:
         if isinstance(result, BatchResult):
             return result.results[0]
         if time.monotonic() >= end:
-            return failed_row(task, TimedOut.kind, TIME_LIMIT_MESSAGE, self.scan_id)
-        return failed_row(
+            return self.failed(task, TimedOut.kind, TIME_LIMIT_MESSAGE, self.scan_id)
+        return self.failed(
             task, "crashed", "the reader process died while reading this file", self.scan_id
         )
 

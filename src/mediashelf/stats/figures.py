@@ -30,6 +30,10 @@ The returned dict is JSON-serializable (`shelf stats --json` prints it as is):
                                   all: [{year, items}] (by year)}
     growth                        [{month: "YYYY-MM", items, size, total_items, total_size}]
                                   by the month (UTC) items were first catalogued, gaps filled
+    damage                        {items, reasons: [{reason, items}], verified, verified_damaged}:
+                                  files with damage (per reason, a file counted under each
+                                  of its reasons); files `shelf verify` decoded, unchanged
+                                  since, and how many of those it found damaged
     failures                      files that currently fail (whole catalog, not filtered)
     missing_items                 catalogued files the last scans did not find (whole catalog)
     last_scan                     {id, status, started, finished, seconds, files, added,
@@ -47,6 +51,7 @@ present when its column is set (the reader never stores empty text).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any, Final
@@ -62,6 +67,7 @@ from mediashelf.catalog.stats import (
 )
 from mediashelf.catalog.tree import Compiled
 from mediashelf.catalog.values import iso_utc
+from mediashelf.extract.damage import REASONS
 
 TOP_N: Final = 10
 _LOSSLESS_INDEX: Final = BAND_NAMES.index(LOSSLESS_BAND)
@@ -102,10 +108,34 @@ def figures(rows: StatsRows) -> dict[str, Any]:
         **_names(rows.names),
         "years": _years(shape.years),
         "growth": _growth(shape.days),
+        "damage": _damage(rows.damage, rows.verified),
         "failures": rows.failures,
         "missing_items": rows.missing_items,
         "last_scan": _last_scan(rows.last_scan),
         "top_n": TOP_N,
+    }
+
+
+def _damage(groups: Iterable[tuple[str, int]], verified: tuple[int, int]) -> dict[str, Any]:
+    items = 0
+    reasons: dict[str, int] = defaultdict(int)
+    for listed, n in groups:
+        items += n
+        try:
+            names = json.loads(listed)
+        except ValueError:
+            names = [listed]
+        for name in names if isinstance(names, list) else [names]:
+            reasons[str(name)] += n
+    order = {name: i for i, name in enumerate(REASONS)}
+    return {
+        "items": items,
+        "reasons": [
+            {"reason": r, "items": reasons[r]}
+            for r in sorted(reasons, key=lambda r: (order.get(r, len(order)), r))
+        ],
+        "verified": verified[0],
+        "verified_damaged": verified[1],
     }
 
 

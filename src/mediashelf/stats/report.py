@@ -90,6 +90,7 @@ def render_sections(stats: dict[str, Any]) -> str:
         _section("Top genres", _genres_table(stats), "audio"),
         _section("Codecs", _codecs_table(stats), "audio"),
         _section("Sample rates", _samplerates_table(stats), "audio"),
+        _section("Damage", _damage_table(stats), _damage_note(stats)),
         "</div>",
     ]
     return "\n".join(parts)
@@ -110,6 +111,8 @@ def _figures(stats: dict[str, Any]) -> str:
         ("albums", f"{stats['albums']['distinct']:,}"),
         ("genres", f"{stats['genres']['distinct']:,}"),
         ("failures", f"{stats['failures']:,}"),
+        ("damaged", f"{stats['damage']['items']:,}"),
+        ("verified", f"{stats['damage']['verified']:,}"),
     ]
     figures += [(k["name"], f"{k['items']:,}") for k in stats["kinds"]]
     cells = "".join(
@@ -271,6 +274,19 @@ def _codecs_table(stats: dict[str, Any]) -> str:
         for c in stats["codecs"]
     ]
     return _table(("codec", "items", "size", "share"), rows, (False, True, True, True))
+
+
+def _damage_table(stats: dict[str, Any]) -> str:
+    reasons = stats["damage"]["reasons"]
+    if not reasons:
+        return '<p class="empty">No damage found.</p>'
+    rows = [(r["reason"], f"{r['items']:,}") for r in reasons]
+    return _table(("reason", "files"), rows, (False, True))
+
+
+def _damage_note(stats: dict[str, Any]) -> str:
+    d = stats["damage"]
+    return f"{d['items']:,} damaged files; verified {d['verified']:,}, damaged {d['verified_damaged']:,}"
 
 
 def _ratio(part: int, whole: int) -> float | None:

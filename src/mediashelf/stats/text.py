@@ -89,8 +89,17 @@ def _summary(stats: dict[str, Any]) -> list[tuple[str, str]]:
             f"{_n(stats['genres']['distinct'])} genres, {_n(stats['years']['distinct'])} years",
         ),
         ("failures", f"{_n(stats['failures'])} failing, {_n(stats['missing_items'])} missing"),
+        ("damage", _damage_line(stats["damage"])),
         ("last scan", _scan_line(stats["last_scan"])),
     ]
+
+
+def _damage_line(d: dict[str, Any]) -> str:
+    """`3 damaged files (truncated 2, bad-header 1); verified 120, damaged 1`."""
+    line = f"{_n(d['items'])} damaged files"
+    if d["reasons"]:
+        line += " (" + ", ".join(f"{r['reason']} {_n(r['items'])}" for r in d["reasons"]) + ")"
+    return line + f"; verified {_n(d['verified'])}, damaged {_n(d['verified_damaged'])}"
 
 
 #: one section of the report: title, column headers, rows, alignment (`l`/`r` per column)

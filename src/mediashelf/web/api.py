@@ -61,6 +61,7 @@ def item_json(detail: item_service.ItemDetail, found: ItemGroups) -> dict[str, A
     obj = item_object(detail.row)
     obj["extra"] = detail.extra
     obj["damage"] = detail.damage
+    obj["problems"] = detail.problems
     obj["failures"] = [
         {"stage": f.stage, "kind": f.kind, "message": f.message} for f in detail.failures
     ]

@@ -39,7 +39,7 @@ def load_mp4(fileobj: BinaryIO, detection: Detection, size: int, c: Collector) -
         end = _cut_atoms(data, 0, len(data), 0)
         if end >= len(data):
             raise
-        c.warn(f"truncated: the MP4 atoms run past the end of the file ({size} bytes)")
+        c.warn("salvaged: the MP4 atoms that are whole")
         fileobj = io.BytesIO(bytes(data[:end]))
         atoms = mp4.Atoms(fileobj)
         info = _mp4_info(mp4, atoms, fileobj, lenient=True)

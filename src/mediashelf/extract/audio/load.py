@@ -80,7 +80,7 @@ def _load_mp3(fileobj: BinaryIO, detection: Detection, size: int, c: Collector) 
         body = len(data) - 10
         data[5] &= 0xEF  # no footer
         data[6:10] = bytes((body >> 21 & 0x7F, body >> 14 & 0x7F, body >> 7 & 0x7F, body & 0x7F))
-        c.warn(f"truncated: the ID3 tag declares {detection.id3_size} bytes, the file has {size}")
+        c.warn("salvaged: the tags in the part of the ID3 tag that is there")
         return Loaded(None, id3.ID3(io.BytesIO(bytes(data)), load_v1=False, translate=False))
     try:
         # No v2.4 translation: it costs a tenth of the load and drops frames (TDAT ...).

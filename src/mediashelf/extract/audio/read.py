@@ -37,6 +37,8 @@ from mediashelf.extract.audio.stream import stream_fields
 from mediashelf.extract.audio.tags import read_ape, read_asf, read_id3, read_mp4
 from mediashelf.extract.audio.values import Collector
 from mediashelf.extract.audio.vorbis import read_flac_pictures, read_vorbis
+from mediashelf.extract.damage import Finding, settle
+from mediashelf.extract.damage.audio import check_audio
 
 #: Extensions (lower-case, no dot) of every format mutagen reads.
 AUDIO_EXTENSIONS: Final[frozenset[str]] = frozenset(EXTENSION_FORMATS)
@@ -114,10 +116,34 @@ def _read(
     fields = c.fields()
     if loaded.info is not None:
         fields.update(stream_fields(fmt, loaded.info, loaded.stream, size))
+    _check(fmt, fileobj, head, size, fields, c.extra, audio=loaded.info is not None)
     name = _FORMAT_NAMES.get(fmt, fmt)
     if fmt in ("mp3", "ac3") and isinstance(fields.get("codec"), str):
         name = str(fields["codec"])  # mp1/mp2/mp3, ac3/eac3
     return AudioInfo("video" if loaded.video else "audio", name, fields, c.extra)
+
+
+#: formats that are nothing but an audio stream (no audio means damage, not a tags-only file)
+_AUDIO_ONLY: Final = frozenset(("mp3", "flac", "wav", "aiff", "ogg", "opus"))
+
+
+def _check(
+    fmt: str,
+    fileobj: BinaryIO,
+    head: bytes,
+    size: int,
+    fields: dict[str, object],
+    extra: dict[str, object],
+    audio: bool,
+) -> None:
+    """The structural checks (`extract.damage`), recorded on the fields and extra."""
+    if len(head) < min(size, 64):
+        fileobj.seek(0)
+        head = fileobj.read(16 << 10)
+    findings = check_audio(fmt, fileobj, head, size)
+    if not audio and fmt in _AUDIO_ONLY and size:
+        findings.append(Finding("audio-missing", "no audio stream could be read"))
+    settle(fields, extra, findings)
 
 
 #: Tag system of each format's main tags.

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO, Final
 
 from mediashelf.errors import Corrupt, MediaError, TooLarge, Unreadable
+from mediashelf.extract.damage import settle
+from mediashelf.extract.damage.image import check_image
 from mediashelf.extract.image.ai import read_ai
 from mediashelf.extract.image.c2pa import generator
 from mediashelf.extract.image.dates import date_from_mtime, date_from_name
@@ -170,6 +172,8 @@ def _read(fileobj: BinaryIO, path: bytes, ext: str, head: bytes, mtime_ns: int) 
     _taken(fields, found.exif, found.xmp_date, path, name, mtime_ns, extra, warn)
     if warn:
         extra["_warnings"] = warn[:50]
+    size = fileobj.seek(0, 2)
+    settle(fields, extra, check_image(fileobj, head, size))
     return ImageInfo("image", found.format, fields, extra)
 
 

@@ -28,6 +28,8 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any, BinaryIO, Final
 
 from mediashelf.errors import Corrupt, MediaError, TooLarge, Unreadable, Unsupported
+from mediashelf.extract.damage import LENGTH_FIELDS, UNTRUSTED_LENGTH, settle
+from mediashelf.extract.damage.bmff import check_bmff
 from mediashelf.extract.registry import VIDEO_EXTENSIONS
 from mediashelf.extract.video.meta import tag_fields
 from mediashelf.model import FileStat, extension
@@ -95,8 +97,12 @@ def preload(paths: Iterable[bytes] = ()) -> None:
 
 
 def read(fileobj: BinaryIO, fs: FileStat, ext: str, head: bytes) -> VideoInfo:
-    """The registry's entry point (see `read_video`)."""
-    return read_video(fileobj, fs.path, ext, head)
+    """The registry's entry point (see `read_video`), with the structural checks of
+    an ISO-BMFF file (MOV/MP4/3GP: its boxes against the file)."""
+    info = read_video(fileobj, fs.path, ext, head)
+    if head[4:8] == b"ftyp":
+        settle(info.fields, info.extra, check_bmff(fileobj, head, fs.size))
+    return info
 
 
 def read_video(fileobj: BinaryIO, path: bytes, ext: str, head: bytes) -> VideoInfo:
@@ -272,7 +278,10 @@ def add_video_fields(
             extra["_warnings"] = warnings
         return VideoInfo("video", audio.format, dict(audio.fields), extra)
     fields = dict(audio.fields)
+    damaged = UNTRUSTED_LENGTH.intersection(_as_list(fields.get("damage")))
     for key, value in video.fields.items():
+        if damaged and key in LENGTH_FIELDS:
+            continue  # the audio reader's checks found the container damaged
         if key in _VIDEO_WINS or key not in fields:
             fields[key] = value
     for key, value in video.extra.items():

@@ -100,7 +100,6 @@ VISUAL_FIELDS: Final[tuple[tuple[str, FieldType], ...]] = (
 #:   audio-missing      no audio data, or part of it missing (a gap in an Ogg stream)
 #:   decode-error       `shelf verify`: the decoder rejected part of the stream
 #:   checksum-mismatch  `shelf verify`: a FLAC frame CRC or the STREAMINFO MD5 differs
-#:   duration-mismatch  `shelf verify`: the decoded length differs from the header's
 DAMAGE_REASONS: Final[tuple[str, ...]] = (
     "truncated",
     "bad-header",
@@ -108,7 +107,6 @@ DAMAGE_REASONS: Final[tuple[str, ...]] = (
     "audio-missing",
     "decode-error",
     "checksum-mismatch",
-    "duration-mismatch",
 )
 
 #: What is known to be wrong with a file of any kind: `damage` is a list of short

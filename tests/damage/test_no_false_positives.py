@@ -13,13 +13,12 @@ files; the few that are whole files are named with the reason:
 
 - `multipage-setup.ogg` (both copies): FFmpeg's Vorbis decoder reports "Overread 1
   bits" in its setup header, as the `ffmpeg` command line does.
-- `no-tags.3g2`: mutagen reads 15.0 s from the header, the AAC track decodes to 16.3 s.
-- `id3_frames.mp3`: SOURCES.md lists it as a file whose duration readers disagree on;
-  decoding gives 4.5 s, the header estimate 3.4 s.
 - `8bit_pcm_to_als.mp4`: FFmpeg's ALS decoder reports a CRC error.
 
 `UNOPENED` are the files FFmpeg cannot open at all: `shelf verify` counts them as
-not verified (no verdict), never as damaged.  Among them are mediafile's WMA files,
+not verified (no verdict), never as damaged.  A file that decodes longer than its header
+says (`no-tags.3g2`: 16.3 s against 15.0; `id3_frames.mp3`, whose length readers
+disagree on: 4.5 s against 3.4) is whole, and not flagged.  Among them are mediafile's WMA files,
 which FFmpeg's ASF demuxer rejects as the `ffmpeg` command line does.
 """
 
@@ -141,9 +140,6 @@ VERIFY_DAMAGE: dict[str, list[str]] = {
     "mutagen/data/nero-chapters.m4b": [
         "truncated"
     ],  # 80002 bytes: decoded 0.000 s, the header says 169022.694 s
-    "mutagen/data/no-tags.3g2": [
-        "duration-mismatch"
-    ],  # 68335 bytes: decoded 16.300 s, the header says 15.000 s
     "mutagen/data/truncated-64bit.mp4": [
         "truncated",
         "decode-error",
@@ -176,9 +172,6 @@ VERIFY_DAMAGE: dict[str, list[str]] = {
     "tinytag/samples/grouping.wma": [
         "truncated"
     ],  # 4070 bytes: decoded 0.093 s, the header says 2.141 s
-    "tinytag/samples/id3_frames.mp3": [
-        "duration-mismatch"
-    ],  # 27576 bytes: decoded 4.536 s, the header says 3.447 s
     "tinytag/samples/id3_xxx_lang.mp3": ["decode-error"],  # 6943 bytes: invalid new backstep -1
     "tinytag/samples/lossless.wma": [
         "truncated"

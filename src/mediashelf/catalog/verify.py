@@ -20,7 +20,7 @@ from mediashelf.model import DAMAGE_REASONS
 VerificationRow = tuple[int, int, int, int, int, int, str | None, str | None]
 #: reasons after which the item's stored lengths are not facts about the file (frames the
 #: decoder rejected have no length either)
-_LENGTH_REASONS: Final = frozenset(("truncated", "duration-mismatch", "decode-error"))
+_LENGTH_REASONS: Final = frozenset(("truncated", "decode-error"))
 
 _TO_VERIFY_SQL = """
 SELECT i.id, i.path, i.size, i.mtime_ns, i.dev, i.ino, i.kind, i.format, i.duration,

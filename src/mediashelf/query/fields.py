@@ -115,7 +115,7 @@ _HELP: Final[dict[str, str]] = {
     "fps": "frames per second",
     "phash": "perceptual hash (hex)",
     "damage": "what is wrong with the file (list: truncated, bad-header, tag-overflow, "
-    "audio-missing, decode-error, checksum-mismatch, duration-mismatch)",
+    "audio-missing, decode-error, checksum-mismatch)",
 }
 
 

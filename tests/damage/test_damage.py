@@ -202,9 +202,38 @@ def test_no_invented_durations(shelf: Shelf, tmp_path: Path) -> None:
         duration = item["duration"]
         if duration is None:
             continue
-        decoded = decode_file(os.fsencode(item["path"])).seconds
+        try:
+            decoded = decode_file(os.fsencode(item["path"])).seconds
+        except Unsupported:
+            # FFmpeg gives up on metadata blocks it cannot step over (a FLAC block length
+            # past the end), so there is no decoded length to compare with; the scan kept
+            # STREAMINFO's length because the frames in the file end where it says
+            assert item["format"] == "flac" and "bad-header" in item["damage"], item
+            continue
         assert decoded, item
         assert abs(duration - decoded) <= decoded * 0.01, (item["path"], duration, decoded)
         checked += 1
     # the property held where a duration was kept (PCM with flipped bits), not only by dropping it
     assert checked >= 2
+
+
+def test_a_metadata_chunk_cut_after_whole_audio_keeps_the_lengths(tmp_path: Path) -> None:
+    """A WAV whose sample data is whole but whose trailing LIST chunk was cut short is
+    damaged (truncated), yet its duration comes from the whole data chunk: kept."""
+    whole = F.whole("wav")
+    listing = b"LIST" + F.u32le(200) + b"INFOINAM" + F.u32le(20) + b"a title"
+    data = whole + listing  # declares 200 bytes, holds 19
+    data = data[:4] + F.u32le(len(data) - 8) + data[8:]
+    path = tmp_path / "tail.wav"
+    path.write_bytes(data)
+    found, failed, fields = _scan(path)
+    assert found == ["truncated"] and not failed
+    reference = tmp_path / "whole.wav"
+    reference.write_bytes(whole)
+    expected = _scan(reference)[2]["duration"]
+    assert isinstance(expected, float)
+    assert fields["duration"] == expected
+    # cut inside the sample data instead: the duration is not kept
+    cut_path = tmp_path / "cut.wav"
+    cut_path.write_bytes(whole[: len(whole) // 2])
+    assert _scan(cut_path)[2].get("duration") is None

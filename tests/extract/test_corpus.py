@@ -30,6 +30,8 @@ pytestmark = pytest.mark.skipif(
 
 TIME_LIMIT = 10.0  # seconds per file
 MIN_AGREEMENT = 0.97
+#: over the files whose duration is kept (a damaged file's is null by design)
+MIN_DURATION_AGREEMENT = 0.954
 
 _NO_LOSSY_BITDEPTH = (
     "lossy codec: the container's nominal 16-bit sample size is not a bit depth, "
@@ -96,9 +98,6 @@ ACCEPTED: dict[tuple[str, str], str] = {
     },
     ("tinytag/samples/detect_asf.x", "artist"): "ASF header cut short: mutagen rejects the file",
     ("tinytag/samples/detect_asf.x", "title"): "ASF header cut short: mutagen rejects the file",
-    ("tinytag/samples/detect_mp4_m4a.x", "duration"): (
-        "MP4 cut at 120 bytes, inside its mvhd atom: no audio track is left to read"
-    ),
     ("tinytag/samples/id3_genre_id_out_of_bounds.mp3", "genre"): (
         "ID3 genre (255): mutagen's genre mapping names it 'Unknown', tinytag keeps '(255)'"
     ),
@@ -273,9 +272,11 @@ class Tally:
         return self.agreeing / self.asserted if self.asserted else 1.0
 
 
-def _compare() -> tuple[Tally, Tally, dict[tuple[str, str], str]]:
-    """(reliable fields, durations, disagreements {(path, field): what we read})."""
+def _compare() -> tuple[Tally, Tally, dict[tuple[str, str], str], list[str]]:
+    """(reliable fields, durations, disagreements {(path, field): what we read}, the
+    damaged files whose asserted duration is not kept)."""
     reliable, durations = Tally(), Tally()
+    withheld: list[str] = []
     disagreements: dict[tuple[str, str], str] = {}
     with (CORPUS / "expected.jsonl").open(encoding="utf-8") as lines:
         entries = [json.loads(line) for line in lines]
@@ -303,6 +304,9 @@ def _compare() -> tuple[Tally, Tally, dict[tuple[str, str], str]]:
                 ok = _agrees(source, field, expected.get(field), ours, outcome)
                 checks.append((reliable, field, ok, repr(ours)))
         for field, value, tol in _durations(entry):
+            if isinstance(outcome, AudioInfo) and _length_withheld(outcome):
+                withheld.append(rel)  # damaged: its header's length is not kept
+                continue
             if isinstance(outcome, AudioInfo):
                 ours = outcome.fields.get("duration")
                 ok = isinstance(ours, float) and math.isclose(ours, value, abs_tol=tol)
@@ -314,7 +318,13 @@ def _compare() -> tuple[Tally, Tally, dict[tuple[str, str], str]]:
             tally.add(ok)
             if not ok:
                 disagreements[(rel, field)] = f"expected {expected.get(field)!r}, read {shown}"
-    return reliable, durations, disagreements
+    return reliable, durations, disagreements, withheld
+
+
+def _length_withheld(outcome: AudioInfo) -> bool:
+    """A damaged file's duration is null by design: the upstream suites assert what the
+    headers of their cut samples declare, which is not the length of the file."""
+    return bool(outcome.fields.get("damage")) and outcome.fields.get("duration") is None
 
 
 def _show(outcome: Outcome, field: str) -> str:
@@ -324,9 +334,10 @@ def _show(outcome: Outcome, field: str) -> str:
 
 
 def test_agreement_with_upstream_oracles(record_property: Any) -> None:
-    reliable, durations, disagreements = _compare()
+    reliable, durations, disagreements, withheld = _compare()
     for name, tally in (("reliable fields", reliable), ("durations", durations)):
         print(f"\noracle agreement, {name}: {tally.agreeing}/{tally.asserted} = {tally.rate:.2%}")
+    print(f"durations not kept: {len(withheld)} damaged files ({', '.join(sorted(withheld))})")
     record_property("oracle_agreement", f"{reliable.rate:.4f}")
     record_property("oracle_duration_agreement", f"{durations.rate:.4f}")
     unexpected = {k: v for k, v in disagreements.items() if k not in ACCEPTED}
@@ -335,3 +346,4 @@ def test_agreement_with_upstream_oracles(record_property: Any) -> None:
     lines += [f"listed disagreement now agrees, remove it from ACCEPTED: {k}" for k in now_agree]
     assert not lines, "\n".join(lines)
     assert reliable.rate >= MIN_AGREEMENT
+    assert durations.rate >= MIN_DURATION_AGREEMENT

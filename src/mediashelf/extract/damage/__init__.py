@@ -31,6 +31,9 @@ LENGTH_FIELDS: Final = ("duration", "bitrate")
 class Finding(NamedTuple):
     reason: str
     message: str
+    #: the damage lies outside what the lengths are read from (a metadata chunk cut
+    #: short after a whole audio chunk): duration and bitrate are kept
+    lengths_intact: bool = False
 
 
 def reasons(findings: list[Finding]) -> list[str]:
@@ -47,7 +50,7 @@ def settle(fields: dict[str, object], extra: dict[str, Any], findings: list[Find
         return
     damage = reasons(findings)
     fields["damage"] = damage
-    if UNTRUSTED_LENGTH.intersection(damage):
+    if any(f.reason in UNTRUSTED_LENGTH and not f.lengths_intact for f in findings):
         for name in LENGTH_FIELDS:
             if fields.pop(name, None) is not None:
                 extra.setdefault("_unread", [])

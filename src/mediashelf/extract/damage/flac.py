@@ -60,12 +60,12 @@ def check_flac(fileobj: BinaryIO, head: bytes, size: int) -> list[Finding]:
             return [Finding("truncated", "the file ends inside the FLAC metadata")]
         kind, length = header[0] & 0x7F, int.from_bytes(header[1:4], "big")
         if pos + 4 + length > size:
+            message = (
+                f"a FLAC metadata block declares {length} bytes, "
+                f"{size - pos - 4} are left in the file"
+            )
             return [
-                Finding(
-                    "bad-header",
-                    f"a FLAC metadata block declares {length} bytes, "
-                    f"{size - pos - 4} are left in the file",
-                )
+                Finding("bad-header", message, lengths_intact=_ends_whole(fileobj, info, pos, size))
             ]
         if index == 0:
             if kind != 0 or length != 34:
@@ -90,6 +90,16 @@ def check_flac(fileobj: BinaryIO, head: bytes, size: int) -> list[Finding]:
             )
         ]
     return []
+
+
+def _ends_whole(fileobj: BinaryIO, info: StreamInfo | None, audio: int, size: int) -> bool:
+    """Whether a whole STREAMINFO was read and the frames in the file's tail end at the
+    sample it declares: then a later block's bad length damaged only the metadata,
+    and the length STREAMINFO gives is a fact about the file."""
+    if info is None or not info.rate or not info.samples:
+        return False
+    end = _last_sample(fileobj, info, audio, size)
+    return end is not None and end >= info.samples
 
 
 def _last_sample(fileobj: BinaryIO, info: StreamInfo, audio: int, size: int) -> int | None:

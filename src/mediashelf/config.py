@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from mediashelf.catalog.connect import default_db_path
+from mediashelf.catalog.location import is_server
 from mediashelf.errors import ConfigError
 from mediashelf.xdg import config_home
 
@@ -66,7 +67,7 @@ class OrganizeSettings:
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    db: Path
+    db: Path  # the SQLite catalog (unused when `db_url` names a server)
     profile_name: str
     profile: Profile
     exclude: tuple[str, ...]
@@ -74,6 +75,20 @@ class Settings:
     one_file_system: bool
     config_path: Path | None
     organize: OrganizeSettings = OrganizeSettings()
+    #: a PostgreSQL catalog's connection URI (see catalog/location.py), else None
+    db_url: str | None = None
+
+    @property
+    def catalog(self) -> Path | str:
+        """The catalog to open: the server's URI, else the SQLite file."""
+        return self.db_url if self.db_url is not None else self.db
+
+    @property
+    def catalog_name(self) -> str:
+        """The catalog as messages show it (a URI's password masked)."""
+        from mediashelf.catalog.location import masked
+
+        return masked(self.db_url) if self.db_url is not None else str(self.db)
 
     @property
     def jobs(self) -> int:
@@ -237,11 +252,14 @@ def load_settings(
         chosen = replace(chosen, jobs=jobs)
 
     db_value = db or env.get("SHELF_DB") or data.get("db")
+    db_url = None
+    db_path = default_db_path()
     if db_value is not None:
-        _check_type(where, "db", db_value, str, "a path")
-        db_path = Path(os.path.expanduser(db_value))
-    else:
-        db_path = default_db_path()
+        _check_type(where, "db", db_value, str, "a path or a postgresql:// URL")
+        if is_server(db_value):
+            db_url = db_value
+        else:
+            db_path = Path(os.path.expanduser(db_value))
 
     file_exclude = data.get("exclude", list(DEFAULT_EXCLUDE))
     _check_type(where, "exclude", file_exclude, list, "a list of glob patterns")
@@ -263,4 +281,5 @@ def load_settings(
         one_file_system=flag("one_file_system", one_file_system),
         config_path=path if path.exists() else None,
         organize=_organize(where, data["organize"]) if "organize" in data else OrganizeSettings(),
+        db_url=db_url,
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import mediashelf.catalog.schema as schema
 from mediashelf.catalog import open_catalog
+from mediashelf.catalog.dialect import SQLiteDialect
 from mediashelf.catalog.rows import ITEM_COLUMNS
 from mediashelf.model import MEDIA_FIELDS
 
@@ -38,7 +39,7 @@ def test_every_field_of_the_model_has_a_column(tmp_path: Path) -> None:
 
 def test_the_first_migrations_create_the_released_columns(tmp_path: Path) -> None:
     db = sqlite3.connect(tmp_path / "c.db", isolation_level=None)
-    schema.migrate(db)
+    schema.migrate(db, SQLiteDialect())
     columns = [r[1] for r in db.execute("PRAGMA table_info(items)")]
     # the order of release: 0001's audio columns, then 0003's image/video columns
     assert columns[columns.index("title") : columns.index("title") + 3] == [

@@ -19,6 +19,7 @@ import pytest
 
 from tests.conftest import (
     Shelf,
+    Target,
     assert_catalog_matches_disk,
     assert_rows_exist_on_disk,
     integrity_ok,
@@ -29,8 +30,13 @@ from tests.conftest import (
 from tests.media import files_under
 
 
-def committed_items(db: Path) -> int:
+def committed_items(db: Target) -> int:
     """Items another process has committed so far (0 before the catalog exists)."""
+    if isinstance(db, str):
+        try:
+            return int(query(db, "SELECT count(*) FROM items")[0][0])
+        except Exception:  # not created yet
+            return 0
     try:
         con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
         try:
@@ -41,7 +47,17 @@ def committed_items(db: Path) -> int:
         return 0
 
 
-def lock_holder(db: Path) -> str:
+def lock_holder(db: Target) -> str:
+    """The pid of the process that holds the catalog's writer lease ("" if none)."""
+    if isinstance(db, str):  # the server's view: the lease's own session names its pid
+        rows = query(
+            db,
+            "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE 'shelf lease%'",
+        )
+        for (name,) in rows:
+            return str(name).split("pid ", 1)[1].split(" ", 1)[0] if "pid " in name else "?"
+        return ""
     try:
         # "PID COMMAND LINE"
         return Path(str(db) + ".lock").read_text().strip().partition(" ")[0]

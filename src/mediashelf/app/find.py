@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Final, Literal, NamedTuple
 
 from mediashelf.catalog import Catalog
 from mediashelf.catalog.find import Row, count, select
+from mediashelf.catalog.roots import Placement, placement
 from mediashelf.catalog.tree import Compiled
 from mediashelf.errors import ConfigError
 from mediashelf.query import compile_query, parse
@@ -90,7 +91,20 @@ def find(catalog: Catalog, search: Search) -> Found:
         template = parse_template(request.format or DEFAULT_ITEM_FORMAT, TEMPLATE_FIELDS)
         columns = columns_for(template.fields)
     rows = select(catalog, search.compiled, limit=request.limit, columns=columns)
-    return Found(items=rows, template=template)
+    where = placement(catalog)
+    if where.trivial and request.mode != "json":
+        return Found(items=rows, template=template)
+    return Found(items=_placed(rows, where, request.mode == "json"), template=template)
+
+
+def _placed(rows: Iterator[Row], where: Placement, json_mode: bool) -> Iterator[Row]:
+    """Rows with their paths as this host sees them (and, in JSON, their host and root)."""
+    for row in rows:
+        if "path" in row:
+            row["path"], host, root = where.place(bytes(row["path"]))
+            if json_mode:
+                row["host"], row["root"] = host, root
+        yield row
 
 
 def _albums(catalog: Catalog, search: Search) -> Found:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from mediashelf.catalog import Catalog
 from mediashelf.catalog.queries import FailureRow, Item, current_failures, get_item, prune_missing
+from mediashelf.catalog.roots import mounts
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,11 +19,14 @@ class ItemInfo:
 
 
 def info(catalog: Catalog, path: bytes) -> ItemInfo | None:
-    """Everything the catalog knows of the file at `path`; None when it is not catalogued."""
-    item = get_item(catalog, path)
+    """Everything the catalog knows of the file at `path` (as this host sees it);
+    None when it is not catalogued."""
+    here = mounts(catalog)
+    item = get_item(catalog, here.canon(path))
     if item is None:
         return None
-    return ItemInfo(item, current_failures(catalog, path=item.path))
+    failures = current_failures(catalog, path=item.path)
+    return ItemInfo(dataclasses.replace(item, path=here.local(item.path)), failures)
 
 
 def failures(catalog: Catalog, *, history: bool = False) -> list[FailureRow]:

@@ -28,7 +28,13 @@ def check_roots(paths: Sequence[str | bytes]) -> list[bytes]:
 
 
 def scan(
-    settings: Settings, catalog: Catalog, roots: Sequence[str | bytes], *, full: bool, sink: Sink
+    settings: Settings,
+    catalog: Catalog,
+    roots: Sequence[str | bytes],
+    *,
+    full: bool,
+    sink: Sink,
+    accept_volume: bool = False,
 ) -> ScanSummary:
     """Scan `roots` (paths as the user gave them) into `catalog`, which the caller holds
     under the writer lease (see `app.session.writing`).
@@ -36,5 +42,18 @@ def scan(
     New and changed files are read, moves keep their rows, files gone are marked
     missing.  `sink` hears the files found and done, and one event per file that
     failed (`failed`, detail "kind: message") or moved (`moved`, detail the old path).
+    A root whose volume is not there is stopped, its rows left as they were
+    (`summary.stopped`; `accept_volume`: the user vouches for what is mounted now).
     """
-    return run_scan(catalog, settings, check_roots(roots), full=full, progress=sink)
+    return run_scan(
+        catalog, settings, check_roots(roots), full=full, progress=sink, accept_volume=accept_volume
+    )
+
+
+def lease_keys(catalog: Catalog, roots: Sequence[str | bytes]) -> list[int]:
+    """The writer lock keys of a scan of `roots`: on a server, scans of other volumes
+    go on at the same time (see catalog/postgres.py)."""
+    from mediashelf.catalog.roots import this_host
+    from mediashelf.scan.guard import root_keys
+
+    return root_keys(catalog, check_roots(roots), this_host())

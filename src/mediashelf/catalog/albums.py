@@ -38,12 +38,12 @@ AGGREGATES: Final[dict[str, str]] = {
     "size": "sum(size)",
     "bitrate": "CAST(round(avg(bitrate)) AS INTEGER)",
     "lossless": "min(coalesce(lossless, 0))",
-    "format": "group_concat(DISTINCT format)",
+    "format": "{concat_distinct_format}",
     "added": "min(added_ns)",
     "path": "min(path)",
     "last_path": "max(path)",
 }
-_KEY: Final = f"coalesce(mb_albumid, lower({_ALBUM_ARTIST}) || x'1f' || lower(album))"
+_KEY: Final = f"coalesce(mb_albumid, lower({_ALBUM_ARTIST}) || {{sep}} || lower(album))"
 
 
 def select_albums(
@@ -54,14 +54,21 @@ def select_albums(
     The sort keys name album fields (`Column("year")`); figures count the matching
     tracks only.
     """
-    columns = ", ".join(f"{sql} AS a_{name}" for name, sql in AGGREGATES.items())
+    dialect = catalog.dialect
+    columns = ", ".join(
+        f"{sql.format(concat_distinct_format=dialect.concat_distinct('format'))} AS a_{name}"
+        for name, sql in AGGREGATES.items()
+    )
     keys = [
         SortKey(Column(f"a_{_aggregate(k)}"), k.descending, k.nocase, k.nulls_last) for k in sort
     ]
     with catalog.querying(compiled) as q:
+        # sorted outside the grouping: an ORDER BY may name output columns only bare
+        # in PostgreSQL, and the sort keys test them (`a_year IS NULL, a_year`)
         sql = (
-            f"SELECT {columns} FROM items WHERE {q.where} AND album IS NOT NULL "
-            f"AND album != '' GROUP BY {_KEY} ORDER BY {catalog.dialect.order(keys)}"
+            f"SELECT * FROM (SELECT {columns} FROM items WHERE {q.where} AND album IS NOT NULL "
+            f"AND album != '' GROUP BY {_KEY.format(sep=dialect.unit_separator)}) albums "
+            f"ORDER BY {dialect.order(keys)}"
         )
         for row in catalog.db.execute(sql, q.params):
             yield dict(zip(AGGREGATES, row, strict=True))
@@ -88,7 +95,8 @@ def album_groups(catalog: Catalog, keys: Sequence[str], disam: Sequence[str]) ->
     if unknown:
         raise ValueError(f"not catalog columns: {unknown}")
     cols = [_ALBUM_ARTIST if k == "albumartist" else k for k in keys]
-    key_sql = " || x'1f' || ".join(f"lower(coalesce(CAST({c} AS TEXT), ''))" for c in cols)
+    sep = f" || {catalog.dialect.unit_separator} || "
+    key_sql = sep.join(f"lower(coalesce(CAST({c} AS TEXT), ''))" for c in cols)
     dis_sql = ", ".join(f"coalesce(CAST({d} AS TEXT), '')" for d in disam) or "''"
     groups: AlbumGroups = defaultdict(list)
     rows = catalog.db.execute(

@@ -1,20 +1,51 @@
-"""Opening the catalog: location, pragmas, migrations, transactions and the writer lease."""
+"""Opening the catalog: location, pragmas, migrations, transactions and the writer lease.
+
+`Catalog` is one API over both engines: SQLite (this class) and PostgreSQL
+(`postgres.PostgresCatalog`, a subclass).  The catalog modules run their statements
+on `catalog.db` with `?` placeholders, one copy of each statement where the SQL is
+the same, and ask `catalog.dialect` for the parts that differ; bulk writes go through
+`bulk_upsert` and `bulk_update`, which each engine does its fastest way.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import errno
 import fcntl
+import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any, Protocol
 
-from mediashelf.catalog.dialect import REGEX_BUDGET, Compiled, Rendered, SQLiteDialect
-from mediashelf.catalog.schema import migrate
+from mediashelf.catalog.dialect import REGEX_BUDGET, Compiled, Dialect, Rendered, SQLiteDialect
+from mediashelf.catalog.schema import NewerCatalog, migrate
 from mediashelf.errors import CatalogBusy, CatalogError
 from mediashelf.xdg import data_home
+
+
+class Cursor(Protocol):
+    """What the catalog modules use of a cursor (sqlite3's and psycopg's alike)."""
+
+    @property
+    def rowcount(self) -> int: ...
+    @property
+    def description(self) -> Any: ...
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+    def fetchmany(self, size: int = ..., /) -> list[Any]: ...
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Connection(Protocol):
+    """A connection that runs statements written with `?` placeholders."""
+
+    def execute(self, sql: str, parameters: Any = ..., /) -> Any: ...
+    def executemany(self, sql: str, seq_of_parameters: Iterable[Any], /) -> Any: ...
+    def close(self) -> None: ...
+
 
 #: descriptors of writer leases this process holds (see `drop_inherited_locks`)
 _HELD_LOCKS: set[int] = set()
@@ -40,16 +71,70 @@ def default_db_path() -> Path:
 class Catalog:
     """One connection to the catalog.  Autocommit mode; `atomic()` opens transactions.
 
-    `atomic()` nests: the outermost call is a `BEGIN IMMEDIATE` transaction, inner
-    calls are savepoints, as in sqlite-utils.
+    `atomic()` nests: the outermost call is a transaction (`BEGIN IMMEDIATE` on
+    SQLite), inner calls are savepoints, as in sqlite-utils.
     """
 
-    def __init__(self, path: Path, db: sqlite3.Connection) -> None:
+    def __init__(self, path: Path, db: Connection, dialect: Dialect | None = None) -> None:
         self.path = path
-        self.db = db
+        self.db: Connection = db
         self._depth = 0
         self._lock_fd: int | None = None
-        self.dialect = SQLiteDialect()
+        self.dialect: Dialect = SQLiteDialect() if dialect is None else dialect
+
+    @property
+    def name(self) -> str:
+        """The catalog as messages show it (never with a password)."""
+        return str(self.path)
+
+    @property
+    def server(self) -> bool:
+        """True on a database server (several machines may use the catalog at once)."""
+        return False
+
+    def begin(self) -> None:
+        """Start a transaction (the single writer's: see writer.py)."""
+        self.db.execute(self.dialect.begin)
+
+    def bulk_upsert(
+        self,
+        table: str,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        conflict: str,
+        keep: frozenset[str] = frozenset(),
+    ) -> None:
+        """Insert rows, updating the row that has the same `conflict` key instead (but
+        its `keep` columns); inside the caller's transaction."""
+        if rows:
+            self.db.executemany(_upsert_sql(table, columns, conflict, keep), rows)
+
+    def bulk_update(
+        self, table: str, key: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        """`UPDATE table SET columns WHERE key = …` for rows of (*columns, key)."""
+        if rows:
+            sets = ", ".join(f"{c} = ?" for c in columns)
+            self.db.executemany(f"UPDATE {table} SET {sets} WHERE {key} = ?", rows)
+
+    def bulk_insert(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        """Insert rows (inside the caller's transaction)."""
+        if rows:
+            marks = ", ".join("?" * len(columns))
+            self.db.executemany(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows
+            )
+
+    def ids_in(self, column: str, ids: Iterable[int]) -> tuple[str, Any]:
+        """`column` is one of `ids`: (SQL with one placeholder, its parameter)."""
+        return f"{column} IN (SELECT value FROM json_each(?))", json.dumps(list(ids))
+
+    def pairs_in(self, a: str, b: str, pairs: Sequence[tuple[Any, Any]]) -> tuple[str, list[Any]]:
+        """(`a`, `b`) is one of `pairs`: (SQL, its parameters), one statement for all."""
+        marks = ", ".join(["(?, ?)"] * len(pairs))
+        return f"({a}, {b}) IN (VALUES {marks})", [v for pair in pairs for v in pair]
 
     @contextlib.contextmanager
     def querying(
@@ -64,10 +149,10 @@ class Catalog:
             yield self.dialect.render(compiled)
 
     @contextlib.contextmanager
-    def atomic(self) -> Iterator[sqlite3.Connection]:
+    def atomic(self) -> Iterator[Connection]:
         depth = self._depth
         name = f"sp{depth}"
-        self.db.execute("BEGIN IMMEDIATE" if depth == 0 else f"SAVEPOINT {name}")
+        self.db.execute(self.dialect.begin if depth == 0 else f"SAVEPOINT {name}")
         self._depth += 1
         try:
             yield self.db
@@ -82,8 +167,13 @@ class Catalog:
         self._depth -= 1
         self.db.execute("COMMIT" if depth == 0 else f"RELEASE {name}")
 
-    def acquire_lease(self, wait: float = 0.0, command: str = "shelf") -> None:
+    def acquire_lease(
+        self, wait: float = 0.0, command: str = "shelf", keys: Sequence[int] = ()
+    ) -> None:
         """Take the catalog's writer lease: one command at a time changes the catalog.
+
+        `keys` name the roots a scan changes; a server catalog lets scans of different
+        roots run at once (see postgres.py), a SQLite file has one writer at a time.
 
         Scan, organize, undo, recover, dupes --apply and prune hold it; readers never
         need it.  It is an `flock` on `<db>.lock`, which the kernel drops when the
@@ -133,12 +223,30 @@ class Catalog:
         self.db.close()
 
 
-def open_catalog(path: Path, *, create: bool = True) -> Catalog:
-    """Open (and create and migrate, if needed) the catalog at `path`.
+def _upsert_sql(table: str, columns: Sequence[str], conflict: str, keep: frozenset[str]) -> str:
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in keep and c != conflict)
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
+        f"ON CONFLICT({conflict}) DO " + (f"UPDATE SET {updates}" if updates else "NOTHING")
+    )
+
+
+def open_catalog(target: Path | str, *, create: bool = True) -> Catalog:
+    """Open (and create and migrate, if needed) the catalog at `target`: a SQLite
+    file, or a PostgreSQL server's `postgresql://` URI (see location.py).
 
     With `create=False` a missing catalog is an error rather than a new empty file
     (read-only commands should not litter).
     """
+    if isinstance(target, str):
+        from mediashelf.catalog.location import is_server
+
+        if is_server(target):
+            from mediashelf.catalog.postgres import open_postgres
+
+            return open_postgres(target, create=create)
+        target = Path(target)
+    path = target
     if not path.exists():
         if not create:
             raise CatalogError(f"no catalog at {path}: run `shelf scan PATH` first (or pass --db)")
@@ -153,7 +261,10 @@ def open_catalog(path: Path, *, create: bool = True) -> Catalog:
         db.execute("PRAGMA temp_store=MEMORY")
         db.execute("PRAGMA cache_size=-16000")  # 16 MB page cache keeps peak RSS low
         db.execute("PRAGMA busy_timeout=30000")
-        migrate(db)
+        migrate(db, SQLiteDialect())
     except sqlite3.DatabaseError as e:
         raise CatalogError(f"cannot open catalog {path}: {e}") from e
+    except NewerCatalog as e:
+        db.close()
+        raise CatalogError(f"cannot open catalog {path}: {e}") from None
     return Catalog(path, db)

@@ -35,7 +35,10 @@ def _matching(
     """Rows of `sql`, whose WHERE clause ends with `AND {where}`, for the items
     `compiled` picks."""
     with catalog.querying(compiled) as r:
-        return catalog.db.execute(sql.format(where=r.where), [*params, *r.params]).fetchall()
+        rows: list[Any] = catalog.db.execute(
+            sql.format(where=r.where), [*params, *r.params]
+        ).fetchall()
+        return rows
 
 
 def sized(catalog: Catalog, compiled: Compiled) -> list[Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +32,7 @@ class Item:
     extra: dict[str, Any]
 
 
-def _item(row: sqlite3.Row | tuple[Any, ...]) -> Item:
+def _item(row: Sequence[Any]) -> Item:
     rid, path, kind, fmt, size, mtime_ns, added_ns, missing, error, extra = row[:10]
     fields: dict[str, Any] = {
         "kind": kind,
@@ -76,7 +76,7 @@ def frequent_artists(catalog: Catalog, limit: int, *, plain: bool = False) -> li
     digits and spaces only)."""
     sql = "SELECT artist, count(*) AS n FROM items WHERE artist IS NOT NULL "
     if plain:
-        sql += "AND artist NOT GLOB '*[^A-Za-z0-9 ]*' "
+        sql += f"AND {catalog.dialect.plain_text('artist')} "
     sql += "GROUP BY artist ORDER BY n DESC, artist LIMIT ?"
     return [str(r[0]) for r in catalog.db.execute(sql, (limit,))]
 

@@ -2,8 +2,15 @@
 
 All of a scan's catalog changes go through one `Writer`, which keeps a transaction
 open and commits it every `write_batch` rows or every second, so a crash or an
-interrupt loses at most the uncommitted tail, never consistency.  Bulk upserts are
-one `INSERT … ON CONFLICT(path) DO UPDATE` per batch.
+interrupt loses at most the uncommitted tail, never consistency.
+
+No change is a statement of its own per row: items are bulk upserts (one
+`INSERT … ON CONFLICT(path) DO UPDATE` per batch; on PostgreSQL a `COPY` into a
+staging table merged by one statement), rows gone missing are one `UPDATE` per
+folder, and the rest (new inode numbers, renames, moved rows rewritten, folder
+signatures) wait in buffers that go out as one bulk update each before the writer
+next reads the catalog or commits.  Move candidates are looked up for a whole folder
+(by inode) or a whole batch (by content) at once.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ from typing import Any, NamedTuple
 
 from mediashelf.catalog.connect import Catalog
 from mediashelf.catalog.folders import folder_row
-from mediashelf.catalog.rows import ADDED_INDEX, MOVE_UPDATE_SQL, UPSERT_SQL
+from mediashelf.catalog.rows import ADDED_INDEX, ITEM_COLUMNS
 from mediashelf.model import Failure, FileStat
 
 
@@ -31,6 +38,14 @@ class ItemRow(NamedTuple):
 
 
 _FINGERPRINT = "SELECT id, path, size, mtime_ns, dev, ino, missing FROM items"
+_MOVED_COLUMNS = (
+    "path", "folder_id", "size", "mtime_ns", "dev", "ino", "missing", "scan_id", "updated_ns",
+)  # fmt: skip
+_REWRITE_COLUMNS = tuple(c for c in ITEM_COLUMNS if c != "added_ns")
+_FAILURE_COLUMNS = ("scan_id", "path", "stage", "kind", "message", "time_ns")
+_KEEP = frozenset({"added_ns"})
+#: pairs per lookup statement (two parameters each, well under the engines' limits)
+_PAIRS_BATCH = 5000
 
 
 class Writer:
@@ -45,21 +60,45 @@ class Writer:
         self._last_commit = time.monotonic()
         self._in_tx = False
         self._folder_ids: dict[bytes, int] = {}
+        # changes waiting to go out in bulk (see `_flush`)
+        self._signatures: list[tuple[bytes | None, int, int]] = []
+        self._refingerprints: list[tuple[int, int, int]] = []
+        self._moves: list[tuple[Any, ...]] = []
+        self._rewrites: list[tuple[Any, ...]] = []
 
     # -- transactions -------------------------------------------------------------
     def _begin(self) -> None:
         if not self._in_tx:
-            self.db.execute("BEGIN IMMEDIATE")
+            self.catalog.begin()
             self._in_tx = True
+
+    def _flush(self) -> None:
+        """Send the buffered changes, each kind as one bulk update (renames first: a
+        rewritten row may take a path a rename left)."""
+        catalog = self.catalog
+        if self._moves:
+            catalog.bulk_update("items", "id", _MOVED_COLUMNS, self._moves)
+            self._moves = []
+        if self._rewrites:
+            catalog.bulk_update("items", "id", _REWRITE_COLUMNS, self._rewrites)
+            self._rewrites = []
+        if self._refingerprints:
+            catalog.bulk_update("items", "id", ("dev", "ino"), self._refingerprints)
+            self._refingerprints = []
+        if self._signatures:
+            catalog.bulk_update("folders", "id", ("signature", "scan_id"), self._signatures)
+            self._signatures = []
 
     def commit(self) -> None:
         if self._in_tx:
+            self._flush()
             self.db.execute("COMMIT")
             self._in_tx = False
         self._pending_rows = 0
         self._last_commit = time.monotonic()
 
     def rollback(self) -> None:
+        self._signatures, self._refingerprints, self._moves, self._rewrites = [], [], [], []
         if self._in_tx:
             self.db.execute("ROLLBACK")
             self._in_tx = False
@@ -79,24 +118,26 @@ class Writer:
 
     def set_signature(self, folder_id: int, signature: bytes | None) -> None:
         self._begin()
-        self.db.execute(
-            "UPDATE folders SET signature = ?, scan_id = ? WHERE id = ?",
-            (signature, self.scan_id, folder_id),
-        )
+        self._signatures.append((signature, self.scan_id, folder_id))
         self._wrote(1)
 
     def mark_folder_missing(self, folder_id: int) -> list[int]:
         """A folder that is gone: its present items are marked missing (their ids are
         returned) and its signature is cleared, so it is diffed if it comes back."""
+        self._begin()
+        self._flush()  # renames out of it first
         cur = self.db.execute(
-            "SELECT id FROM items WHERE folder_id = ? AND missing = 0", (folder_id,)
+            "UPDATE items SET missing = 1, scan_id = ? WHERE folder_id = ? AND missing = 0 "
+            "RETURNING id",
+            (self.scan_id, folder_id),
         )
         ids = [r[0] for r in cur]
-        self.mark_missing(ids)
+        self._wrote(len(ids))
         self.set_signature(folder_id, None)
         return ids
 
     def folder_rows(self, folder_id: int) -> dict[bytes, ItemRow]:
+        self._flush()
         cur = self.db.execute(
             f"{_FINGERPRINT} WHERE folder_id = ?",
             (folder_id,),
@@ -109,71 +150,78 @@ class Writer:
         if not rows:
             return
         self._begin()
-        self.db.executemany(UPSERT_SQL, rows)
+        self._flush()  # a rename may have freed a path that a row here takes
+        self.catalog.bulk_upsert("items", ITEM_COLUMNS, rows, "path", keep=_KEEP)
         self._wrote(len(rows))
 
     def rewrite_moved(self, row_id: int, row: tuple[Any, ...]) -> None:
         """A file found at a new path is an old row: give it the new path and metadata."""
         self._begin()
-        values = [v for i, v in enumerate(row) if i != ADDED_INDEX]
-        self.db.execute(MOVE_UPDATE_SQL, (*values, row_id))
+        self._rewrites.append((*(v for i, v in enumerate(row) if i != ADDED_INDEX), row_id))
         self._wrote(1)
 
     def move_path(self, row_id: int, fs: FileStat, folder_id: int) -> None:
         """A rename: same content, new path.  Metadata stays, identity stays."""
         self._begin()
-        self.db.execute(
-            "UPDATE items SET path = ?, folder_id = ?, size = ?, mtime_ns = ?, dev = ?, ino = ?, "
-            "missing = 0, scan_id = ?, updated_ns = ? WHERE id = ?",
-            (
-                fs.path,
-                folder_id,
-                fs.size,
-                fs.mtime_ns,
-                fs.dev,
-                fs.ino,
-                self.scan_id,
-                time.time_ns(),
-                row_id,
-            ),
-        )
+        self._moves.append(
+            (fs.path, folder_id, fs.size, fs.mtime_ns, fs.dev, fs.ino, 0, self.scan_id,
+             time.time_ns(), row_id)
+        )  # fmt: skip
         self._wrote(1)
 
     def delete(self, row_id: int) -> None:
         self._begin()
+        self._flush()
         self.db.execute("DELETE FROM items WHERE id = ?", (row_id,))
         self._wrote(1)
 
     def refingerprint(self, row_id: int, fs: FileStat) -> None:
         self._begin()
-        self.db.execute("UPDATE items SET dev = ?, ino = ? WHERE id = ?", (fs.dev, fs.ino, row_id))
+        self._refingerprints.append((fs.dev, fs.ino, row_id))
         self._wrote(1)
 
     def mark_missing(self, ids: Iterable[int]) -> int:
         ids = list(ids)
         if ids:
             self._begin()
-            self.db.executemany(
-                "UPDATE items SET missing = 1, scan_id = ? WHERE id = ? AND missing = 0",
-                [(self.scan_id, i) for i in ids],
+            self._flush()
+            where, param = self.catalog.ids_in("id", ids)
+            self.db.execute(
+                f"UPDATE items SET missing = 1, scan_id = ? WHERE {where} AND missing = 0",
+                (self.scan_id, param),
             )
             self._wrote(len(ids))
         return len(ids)
 
     # -- move candidates ----------------------------------------------------------
-    def by_inode(self, fs: FileStat) -> list[ItemRow]:
-        cur = self.db.execute(
-            f"{_FINGERPRINT} WHERE dev = ? AND ino = ? AND path != ?",
-            (fs.dev, fs.ino, fs.path),
-        )
-        return [ItemRow(*r) for r in cur]
+    def by_inodes(self, files: Sequence[FileStat]) -> dict[tuple[int, int], list[ItemRow]]:
+        """The rows with the inode of each of `files`, by (dev, ino): one query."""
+        return self._by_pairs("dev", "ino", [(fs.dev, fs.ino) for fs in files])
 
-    def by_content(self, size: int, quick_hash: bytes, path: bytes) -> list[ItemRow]:
-        cur = self.db.execute(
-            f"{_FINGERPRINT} WHERE size = ? AND quick_hash = ? AND path != ?",
-            (size, quick_hash, path),
-        )
-        return [ItemRow(*r) for r in cur]
+    def by_contents(
+        self, keys: Sequence[tuple[int, bytes]]
+    ) -> dict[tuple[int, bytes], list[ItemRow]]:
+        """The rows with each (size, quick hash) of `keys`: one query."""
+        found = self._by_pairs("size", "quick_hash", keys)
+        return {(size, bytes(qh)): rows for (size, qh), rows in found.items()}
+
+    def _by_pairs(
+        self, a: str, b: str, pairs: Sequence[tuple[Any, Any]]
+    ) -> dict[Any, list[ItemRow]]:
+        out: dict[Any, list[ItemRow]] = {}
+        if not pairs:
+            return out
+        self._flush()
+        for i in range(0, len(pairs), _PAIRS_BATCH):
+            where, params = self.catalog.pairs_in(a, b, pairs[i : i + _PAIRS_BATCH])
+            cur = self.db.execute(
+                f"SELECT id, path, size, mtime_ns, dev, ino, missing, {a}, {b} FROM items "
+                f"WHERE {where}",
+                params,
+            )
+            for r in cur:
+                out.setdefault((r[7], r[8]), []).append(ItemRow(*r[:7]))
+        return out
 
     # -- failures -----------------------------------------------------------------
     def record_failures(self, failures: Sequence[Failure]) -> None:
@@ -181,8 +229,9 @@ class Writer:
             return
         self._begin()
         now = time.time_ns()
-        self.db.executemany(
-            "INSERT INTO failures (scan_id, path, stage, kind, message, time_ns) VALUES (?, ?, ?, ?, ?, ?)",
+        self.catalog.bulk_insert(
+            "failures",
+            _FAILURE_COLUMNS,
             [(self.scan_id, f.path, f.stage, f.kind, f.message, now) for f in failures],
         )
         self._wrote(len(failures))

@@ -24,8 +24,9 @@ def common_parent() -> argparse.ArgumentParser:
     common.add_argument(
         "--db",
         default=argparse.SUPPRESS,
-        metavar="PATH",
-        help="catalog file (default: $SHELF_DB or ~/.local/share/mediashelf/library.db)",
+        metavar="PATH|URL",
+        help="catalog: a SQLite file, or a PostgreSQL server as postgresql://USER@HOST/DB "
+        "(default: $SHELF_DB or ~/.local/share/mediashelf/library.db)",
     )
     common.add_argument(
         "--config",

@@ -69,6 +69,7 @@ def print_history(runs: Sequence[Run], out: TextIO, *, json_mode: bool) -> None:
                         "counts": run.counts,
                         "undo_of": run.undo_of,
                         "undone_by": run.undone_by,
+                        "host": run.host,
                     }
                 )
                 + "\n"

@@ -1,5 +1,6 @@
 """`run_scan`: the driver that wires the scan's phases together and times each.
 
+    guard    roots whose volume is not there are stopped      scan.guard
     walk     list folders                                     scan.walk
     diff     each folder against its rows; renames by inode   scan.diff, scan.moves
     extract  read new and changed files in worker processes   scan.extract, scan.pool
@@ -16,6 +17,7 @@ the walk and the diff run in this process, extraction in a process pool (inline 
 
 from __future__ import annotations
 
+import dataclasses
 import signal
 import time
 from collections.abc import Iterator
@@ -24,6 +26,7 @@ from typing import Any
 
 from mediashelf.catalog.connect import Catalog
 from mediashelf.catalog.folders import folders_under
+from mediashelf.catalog.roots import Mounts, this_host
 from mediashelf.catalog.scans import (
     finish_scan,
     has_items,
@@ -37,6 +40,7 @@ from mediashelf.events import FileEvent, NullSink, Sink
 from mediashelf.model import Failure, Listing, display_path
 from mediashelf.scan.diff import DiffPhase, FolderChanges
 from mediashelf.scan.extract import Task, peak_rss_kb
+from mediashelf.scan.guard import guard
 from mediashelf.scan.pool import Completed, ExtractPool
 from mediashelf.scan.summary import ScanSummary
 from mediashelf.scan.walk import Unchanged, WalkStats, parallel_walk, walk
@@ -88,18 +92,24 @@ def run_scan(
     *,
     full: bool = False,
     progress: Sink | None = None,
+    accept_volume: bool = False,
 ) -> ScanSummary:
     """Bring the catalog in step with the files under `roots`.
 
-    The caller holds the catalog's writer lease.  Interrupts (SIGINT/SIGTERM) stop the
-    walk, let running batches finish, commit and return with `interrupted` set.
-    `progress` hears the files found and done, and each file that failed or moved.
+    The caller holds the catalog's writer lease.  Roots whose volume is not there
+    are stopped first, their rows left as they were (scan.guard; `accept_volume`:
+    the user vouches for what is mounted at the roots now).  Interrupts (SIGINT/SIGTERM)
+    stop the walk, let running batches finish, commit and return with `interrupted`
+    set.  `progress` hears the files found and done, and each file that failed or moved.
     """
     t_start = time.perf_counter()
-    roots = outermost(roots)
+    host = this_host()
+    guarded = guard(catalog, outermost(roots), host, accept=accept_volume)
+    roots = guarded.roots
     options = {"full": full, "profile": settings.profile_name, "jobs": settings.jobs}
-    scan_id = start_scan(catalog, [display_path(r) for r in roots], options)
-    scan = _Scan(catalog, settings, roots, scan_id, full, progress or NullSink())
+    scan_id = start_scan(catalog, [display_path(r) for r in roots], options, host)
+    scan = _Scan(catalog, settings, roots, scan_id, full, progress or NullSink(), guarded.mounts)
+    scan.summary.stopped = [(display_path(s.root), s.reason) for s in guarded.stopped]
     with _Stop() as stop:
         try:
             scan.stream(stop)
@@ -114,6 +124,15 @@ def run_scan(
     return scan.finish(time.perf_counter() - t_start)
 
 
+def _to_canon(item: Listing | Failure | Unchanged, mounts: Mounts) -> Listing | Failure | Unchanged:
+    """A walk's result with its paths as the catalog has them (another host's mount)."""
+    if isinstance(item, Listing):
+        return dataclasses.replace(item, dir=mounts.canon(item.dir))
+    if isinstance(item, Unchanged):
+        return Unchanged([mounts.canon(f) for f in item.folders], item.files, item.bytes)
+    return dataclasses.replace(item, path=mounts.canon(item.path))
+
+
 class _Scan:
     """One scan as the driver runs it: the phases, and the totals they add up to."""
 
@@ -125,20 +144,24 @@ class _Scan:
         scan_id: int,
         full: bool,
         sink: Sink,
+        mounts: Mounts,
     ) -> None:
         profile = settings.profile
         self.catalog = catalog
         self.settings = settings
-        self.roots = roots
+        self.roots = roots  # as this host sees them; the catalog's paths: `mounts.canon`
+        self.mounts = mounts
         self.full = full
         self.sink = sink
         self.summary = ScanSummary(scan_id, [display_path(r) for r in roots])
         self.writer = Writer(catalog, scan_id, profile.write_batch)
         self.pool = ExtractPool(settings.jobs, profile.timeout, profile.memory_mb, scan_id)
-        self.known = folders_under(catalog, roots)
+        self.known = folders_under(catalog, [mounts.canon(r) for r in roots])
         catalogued = has_items(catalog)
-        self.diff = DiffPhase(self.writer, self.known, full=full, has_items=catalogued)
-        self.write = WritePhase(self.writer, has_items=catalogued)
+        self.diff = DiffPhase(
+            self.writer, self.known, full=full, has_items=catalogued, local=mounts.local
+        )
+        self.write = WritePhase(self.writer, has_items=catalogued, mounts=mounts)
         self.seconds = {"walk": 0.0, DiffPhase.name: 0.0, WritePhase.name: 0.0}
         self.walk_stats = WalkStats()
         self.seen: set[bytes] = set()  # folders listed
@@ -157,6 +180,8 @@ class _Scan:
             seconds["walk"] += time.perf_counter() - t0
             if item is None:
                 break
+            if not self.mounts.identity:  # the catalog's paths, not this host's
+                item = _to_canon(item, self.mounts)
             if isinstance(item, Listing):
                 self._diff(item)
             elif isinstance(item, Unchanged):
@@ -182,9 +207,12 @@ class _Scan:
         s = self.settings
         if s.jobs > 1 and self.known and not self.full and not s.follow_symlinks:
             # a rescan: split the walk over processes (see parallel_walk)
+            known = self.known
+            if not self.mounts.identity:
+                known = {self.mounts.local(p): entry for p, entry in known.items()}
             return parallel_walk(
                 self.roots,
-                self.known,
+                known,
                 s.jobs,
                 exclude=s.exclude,
                 one_file_system=s.one_file_system,
@@ -235,7 +263,11 @@ class _Scan:
             self._moved(changes.moved)
         self.sink.done(changes.unchanged + len(changes.moved))
         if changes.tasks:
-            self.queue += changes.tasks
+            tasks = changes.tasks
+            if not self.mounts.identity:  # the workers read the files where they are here
+                local = self.mounts.local
+                tasks = [(fs._replace(path=local(fs.path)), fid, c) for fs, fid, c in tasks]
+            self.queue += tasks
             self.write.expect(changes.folder_id, len(changes.tasks), changes.signature)
 
     def _pump(self, block: bool) -> None:
@@ -291,7 +323,8 @@ class _Scan:
         stats = self.walk_stats
         if not stats.incomplete:  # a walker died: what it did not list is not known gone
             for path, (fid, _) in self.known.items():
-                if path not in self.seen and not _under(path, stats.unreadable_dirs):
+                unreadable = [self.mounts.canon(d) for d in stats.unreadable_dirs]
+                if path not in self.seen and not _under(path, unreadable):
                     self.missing.update(self.writer.mark_folder_missing(fid))
         self.seconds[DiffPhase.name] += time.perf_counter() - t0
 

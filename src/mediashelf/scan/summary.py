@@ -26,12 +26,14 @@ class ScanSummary:
     failure_count: int = 0
     known_failures: int = 0  # unchanged files whose earlier failure still stands
     skipped: int = 0
+    #: roots the mount guard stopped: (root, why), their rows left as they were
+    stopped: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
         if self.interrupted:
             return EXIT_INTERRUPTED
-        return EXIT_FAILURES if self.failure_count else EXIT_OK
+        return EXIT_FAILURES if self.failure_count or self.stopped else EXIT_OK
 
     @property
     def files_per_second(self) -> float:
@@ -52,6 +54,7 @@ class ScanSummary:
             "peak_rss_mb": {k: round(v, 1) for k, v in self.peak_rss_mb.items()},
             "known_failures": self.known_failures,
             "skipped": self.skipped,
+            "stopped_roots": [{"root": r, "reason": why} for r, why in self.stopped],
             "failures": [
                 {
                     "path": display_path(f.path),

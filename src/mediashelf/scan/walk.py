@@ -50,6 +50,8 @@ def signature(rows: list[Row]) -> bytes:
     return xxhash.xxh3_128_digest(pickle.dumps(rows, protocol=5))
 
 
+#: the file that identifies a root's volume (scan.guard): never catalogued
+ANCHOR = b".mediashelf-root"
 _S_IFMT = 0o170000
 _S_IFREG = stat.S_IFREG
 _VANISHED = "disappeared while the folder was being listed"
@@ -102,7 +104,7 @@ class _Lister:
                 append = rows.append
                 for entry in it:
                     name = entry.name
-                    if name_rx is not None and name_rx.match(name):
+                    if (name_rx is not None and name_rx.match(name)) or name == ANCHOR:
                         continue
                     if path_rx is not None and path_rx.match(entry.path[prefix_len:]):
                         continue

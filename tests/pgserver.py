@@ -44,7 +44,8 @@ def _free_port() -> int:
 class PgServer:
     """One running cluster; `url(dbname)` for each database made with `new_database()`."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, durable: bool = False) -> None:
+        """`durable`: fsync and synchronous commits on, as a real server runs (benchmarks)."""
         bindir = _bindir()
         if bindir is None:
             raise RuntimeError("PostgreSQL is not installed (Debian: apt-get install postgresql)")
@@ -70,10 +71,11 @@ class PgServer:
         self._write(self.data / "pg_hba.conf", hba)
         conf = (
             f"port = {self.port}\nlisten_addresses = '127.0.0.1'\n"
-            f"unix_socket_directories = '{self.base}'\nfsync = off\n"
-            "synchronous_commit = off\nfull_page_writes = off\nmax_connections = 100\n"
+            f"unix_socket_directories = '{self.base}'\nmax_connections = 100\n"
             "shared_buffers = 128MB\n"
         )
+        if not durable:
+            conf += "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
         with open(self.data / "postgresql.conf", "a") as f:
             f.write(conf)
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.base / "log"), "-w", "-t", "60",

@@ -195,6 +195,19 @@ def test_two_agents_scan_two_roots_into_one_catalog_at_once(
         )  # fmt: skip
         procs.append(p)
         started.append(p)
+    # readers are never blocked by the writers
+    wait_until(
+        lambda: (
+            bool(query(url, "SELECT to_regclass('scans') IS NOT NULL")[0][0])
+            and bool(query(url, "SELECT 1 FROM scans WHERE status = 'running'"))
+        ),
+        timeout=60,
+        what="a running scan",
+    )
+    t0 = time.monotonic()
+    r = run(shelf, "--db", url, "find", "--count")
+    assert r.returncode == 0, r.stderr
+    assert time.monotonic() - t0 < 30
     results = [p.communicate(timeout=300) for p in started]
     for p, (_out, err) in zip(started, results, strict=True):
         assert p.returncode == 0, err

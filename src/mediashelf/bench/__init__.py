@@ -19,7 +19,9 @@ from mediashelf.errors import ShelfError
 INSTALL_HINT: Final = "generating a library needs PyAV: pip install -e '.[dev]'"
 DEFAULT_WORKDIR: Final = Path("~/.cache/mediashelf-bench")
 DEFAULT_SIZES: Final = (10000, 41000, 100000)
-SCENARIOS: Final = ("first", "noop", "delta", "query", "organize", "version")
+SCENARIOS: Final = ("first", "noop", "delta", "query", "organize", "version", "postgres")
+#: what `run` times without --scenarios (postgres needs a server: --postgres URL)
+DEFAULT_SCENARIOS: Final = SCENARIOS[:-1]
 
 
 class BenchError(ShelfError):
@@ -86,9 +88,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--scenarios",
         type=_scenarios,
-        default=list(SCENARIOS),
+        default=list(DEFAULT_SCENARIOS),
         metavar="LIST",
-        help=f"comma-separated subset of {','.join(SCENARIOS)}",
+        help=f"comma-separated subset of {','.join(SCENARIOS)} (all but postgres)",
     )
     run.add_argument(
         "--workdir",
@@ -105,6 +107,13 @@ def _parser() -> argparse.ArgumentParser:
         "--json", type=Path, default=None, metavar="FILE", help="also write all results to FILE"
     )
     run.add_argument("--markdown", action="store_true", help="print the table as markdown")
+    run.add_argument(
+        "--postgres",
+        default=None,
+        metavar="URL",
+        help="for the postgres scenario: a PostgreSQL database where the bench may create "
+        "(and drops) schemas, e.g. postgresql://me@localhost/bench",
+    )
     run.add_argument(
         "--shelf",
         default=None,
@@ -173,6 +182,7 @@ def bench_main(argv: list[str]) -> int:
             markdown=args.markdown,
             shelf_cmd=shlex.split(args.shelf) if args.shelf else None,
             beets_cmd=shlex.split(args.beets) if args.beets else None,
+            postgres=args.postgres,
         )
         return 0
     except BenchError as e:

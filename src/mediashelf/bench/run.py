@@ -311,6 +311,7 @@ def run_bench(
     markdown: bool = False,
     shelf_cmd: Sequence[str] | None = None,
     beets_cmd: Sequence[str] | None = None,
+    postgres: str | None = None,
     out: TextIO | None = None,
     log: TextIO | None = None,
 ) -> list[Result]:
@@ -346,6 +347,10 @@ def run_bench(
                 from mediashelf.bench.organize import organize_results
 
                 results.extend(organize_results(bench, s))
+            if "postgres" in scenarios:
+                from mediashelf.bench.postgres import postgres_results
+
+                results.extend(postgres_results(bench, s, postgres))
             if s.rss:
                 results.append(bench.rss(s))
             if s.catalog is not None:

@@ -145,8 +145,18 @@ class Catalog:
         The functions it calls are in place meanwhile, and their own errors (a regular
         expression over its time budget) come out as QueryError.
         """
+        compiled = self.catalog_paths(compiled)
         with self.dialect.querying(self.db, regex_budget=regex_budget):
             yield self.dialect.render(compiled)
+
+    def catalog_paths(self, compiled: Compiled) -> Compiled:
+        """The query with the paths it names as the catalog stores them (a host that
+        mounts a volume elsewhere than the catalog's path for it: see roots.Mounts)."""
+        from mediashelf.catalog.roots import mounts
+        from mediashelf.catalog.tree import map_paths
+
+        here = mounts(self)
+        return compiled if here.identity else map_paths(compiled, here.canon)
 
     @contextlib.contextmanager
     def atomic(self) -> Iterator[Connection]:

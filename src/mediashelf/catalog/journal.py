@@ -13,6 +13,7 @@ the tables and nothing of the actions.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import time
@@ -132,9 +133,13 @@ def runs(catalog: Catalog, limit: int | None = None) -> list[Run]:
     return [_run(r) for r in catalog.db.execute(sql)]
 
 
-def unfinished(catalog: Catalog, host: str) -> list[Run]:
-    """Runs of `host` a crash left `running`, the oldest first (another host's runs are
-    settled on that host: their paths are its own)."""
+def unfinished(catalog: Catalog, host: str | None = None) -> list[Run]:
+    """Runs of `host` (default: this one) a crash left `running`, the oldest first
+    (another host's runs are settled on that host: their paths are its own)."""
+    if host is None:
+        from mediashelf.catalog.roots import this_host
+
+        host = this_host()
     rows = catalog.db.execute(
         f"SELECT {_RUN_COLUMNS} FROM runs WHERE status = 'running' "
         "AND (host = ? OR host IS NULL) ORDER BY id",
@@ -208,7 +213,23 @@ def record_pruned(catalog: Catalog, run_id: int, first_seq: int, steps: Sequence
 
 
 def _record_done(catalog: Catalog, by_effect: Mapping[Effect, Sequence[Step]]) -> None:
-    """Change the items to match operations done on disk (inside the caller's transaction)."""
+    """Change the items to match operations done on disk (inside the caller's transaction).
+
+    Steps hold this host's paths; where it mounts a volume at another path than the
+    catalog's (roots.Mounts), the catalog's paths are changed."""
+    from mediashelf.catalog.roots import mounts
+
+    here = mounts(catalog)
+    if not here.identity:
+        by_effect = {
+            effect: [
+                dataclasses.replace(
+                    s, src=here.canon(s.src) if s.src is not None else None, dst=here.canon(s.dst)
+                )
+                for s in steps
+            ]
+            for effect, steps in by_effect.items()
+        }
     db = catalog.db
     now = time.time_ns()
     moved = [s for s in by_effect.get("moved", ()) if s.src is not None]

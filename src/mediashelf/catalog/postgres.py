@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import re
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Final
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
 
 #: advisory lock keys: the whole catalog; a root's key is derived from its identity
 CATALOG_LOCK: Final = 0x5E1F_0001
+#: `--db VALUE` in a command line (left out of the lease's name: the catalog is known)
+_DB_OPTION: Final = re.compile(r" --db(?:=| )\S+")
 #: how long one connection attempt may take
 CONNECT_TIMEOUT: Final = 10
 
@@ -174,7 +177,7 @@ class PostgresCatalog(Catalog):
         self, compiled: Compiled, *, regex_budget: float = REGEX_BUDGET
     ) -> Iterator[Rendered]:
         """A compiled query rendered; one with regular expressions runs under a time limit."""
-        rendered = self.dialect.render(compiled)
+        rendered = self.dialect.render(self.catalog_paths(compiled))
         if not compiled.uses_regex:
             yield rendered
             return
@@ -250,7 +253,9 @@ class PostgresCatalog(Catalog):
         """Take the writer lease: the whole catalog (no `keys`), or, for a scan, the
         catalog shared and each root's key exclusive.  Waits up to `wait` seconds."""
         if self._lease is None:
-            self._lease = _connect(self.url, f"shelf lease: {_holder()}: {command}")
+            # the server shows this to the next command (63 bytes): the catalog is known
+            short = _DB_OPTION.sub("", command)
+            self._lease = _connect(self.url, f"shelf lease: {_holder()}: {short}")
         lease = self._lease
         deadline = time.monotonic() + wait
         wanted = [(CATALOG_LOCK, not keys)] + [(k, True) for k in keys]

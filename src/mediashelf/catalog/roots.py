@@ -151,6 +151,7 @@ class Placement:
     """
 
     def __init__(self, host: str, roots: Iterable[Root]) -> None:
+        self.host = host
         every = list(roots)
         mine = {r.canon for r in every if r.host == host}
         #: (catalog prefix, host, that host's root path), deepest first

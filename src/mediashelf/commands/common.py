@@ -88,9 +88,13 @@ def abspath_bytes(path: str) -> bytes:
 
 
 def command_line() -> str:
+    """What the user ran, for the history and the lease's holder; a catalog URL's
+    password masked."""
     import shlex
 
-    return "shelf " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    from mediashelf.catalog.location import masked
+
+    return "shelf " + " ".join(shlex.quote(masked(a)) for a in sys.argv[1:])
 
 
 def print_settled(rec: Recovered) -> None:

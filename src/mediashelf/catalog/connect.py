@@ -81,6 +81,7 @@ class Catalog:
         self._depth = 0
         self._lock_fd: int | None = None
         self.dialect: Dialect = SQLiteDialect() if dialect is None else dialect
+        self._id_floor: dict[str, int] = {}  # the last id handed out by new_ids
 
     @property
     def name(self) -> str:
@@ -126,6 +127,14 @@ class Catalog:
             self.db.executemany(
                 f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows
             )
+
+    def new_ids(self, table: str, n: int) -> list[int]:
+        """`n` ids for new rows of `table` that no other row takes (the caller holds
+        the writer lease, and inserts them before it commits)."""
+        top = self.db.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]
+        start = max(int(top), self._id_floor.get(table, 0)) + 1
+        self._id_floor[table] = start + n - 1
+        return list(range(start, start + n))
 
     def ids_in(self, column: str, ids: Iterable[int]) -> tuple[str, Any]:
         """`column` is one of `ids`: (SQL with one placeholder, its parameter)."""

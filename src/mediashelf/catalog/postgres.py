@@ -187,6 +187,14 @@ class PostgresCatalog(Catalog):
     def ids_in(self, column: str, ids: Iterable[int]) -> tuple[str, Any]:
         return f"{column} = ANY(?)", list(ids)
 
+    def new_ids(self, table: str, n: int) -> list[int]:
+        """From the table's identity sequence: other agents' rows never take them."""
+        rows = self.db.execute(
+            f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, ?)",
+            (n,),
+        )
+        return [int(r[0]) for r in rows]
+
     def bulk_insert(
         self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
     ) -> None:
@@ -231,7 +239,7 @@ class PostgresCatalog(Catalog):
             f"(SELECT *, row_number() OVER () AS n FROM {stage}) s ORDER BY {conflict}, n DESC "
             f"ON CONFLICT ({conflict}) DO {action}"
         )
-        self.db.execute(f"TRUNCATE {stage}")
+        self.db.execute(f"DELETE FROM {stage}")  # (TRUNCATE makes a new file each time)
 
     def bulk_update(
         self, table: str, key: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
@@ -243,7 +251,7 @@ class PostgresCatalog(Catalog):
         self.pg.copy_rows(stage, [*columns, key], rows)
         sets = ", ".join(f"{c} = s.{c}" for c in columns)
         self.db.execute(f"UPDATE {table} t SET {sets} FROM {stage} s WHERE t.{key} = s.{key}")
-        self.db.execute(f"TRUNCATE {stage}")
+        self.db.execute(f"DELETE FROM {stage}")
 
     # -- the writer lease ---------------------------------------------------------------
 

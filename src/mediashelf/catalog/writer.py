@@ -16,7 +16,7 @@ next reads the catalog or commits.  Move candidates are looked up for a whole fo
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from mediashelf.catalog.connect import Catalog
@@ -46,12 +46,25 @@ _FAILURE_COLUMNS = ("scan_id", "path", "stage", "kind", "message", "time_ns")
 _KEEP = frozenset({"added_ns"})
 #: pairs per lookup statement (two parameters each, well under the engines' limits)
 _PAIRS_BATCH = 5000
+#: item rows buffered before they go out as one bulk upsert
+_ITEMS_BATCH = 2000
+#: folder ids reserved at a time
+_ID_BLOCK = 256
 
 
 class Writer:
     """Every catalog change of one scan, in one open transaction committed in batches."""
 
-    def __init__(self, catalog: Catalog, scan_id: int, write_batch: int) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        scan_id: int,
+        write_batch: int,
+        folders: Mapping[bytes, int] | None = None,
+        roots: Sequence[bytes] = (),
+    ) -> None:
+        """`folders`: every catalogued folder under `roots` by path (as the scan loaded
+        them), so that a folder of those roots not among them is known to be new."""
         self.catalog = catalog
         self.db = catalog.db
         self.scan_id = scan_id
@@ -59,8 +72,13 @@ class Writer:
         self._pending_rows = 0
         self._last_commit = time.monotonic()
         self._in_tx = False
-        self._folder_ids: dict[bytes, int] = {}
+        self._folder_ids: dict[bytes, int] = dict(folders or {})
+        self._roots = [r.rstrip(b"/") + b"/" for r in roots]
+        self._ids: list[int] = []  # folder ids reserved, not yet used
         # changes waiting to go out in bulk (see `_flush`)
+        self._new_folders: list[tuple[int, bytes]] = []
+        self._unsaved: set[int] = set()  # ids of new folders not yet committed
+        self._items: list[Sequence[Any]] = []
         self._signatures: list[tuple[bytes | None, int, int]] = []
         self._refingerprints: list[tuple[int, int, int]] = []
         self._moves: list[tuple[Any, ...]] = []
@@ -76,12 +94,18 @@ class Writer:
         """Send the buffered changes, each kind as one bulk update (renames first: a
         rewritten row may take a path a rename left)."""
         catalog = self.catalog
+        if self._new_folders:  # first: items point at them
+            catalog.bulk_insert("folders", ("id", "path"), self._new_folders)
+            self._new_folders = []
         if self._moves:
             catalog.bulk_update("items", "id", _MOVED_COLUMNS, self._moves)
             self._moves = []
         if self._rewrites:
             catalog.bulk_update("items", "id", _REWRITE_COLUMNS, self._rewrites)
             self._rewrites = []
+        if self._items:
+            catalog.bulk_upsert("items", ITEM_COLUMNS, self._items, "path", keep=_KEEP)
+            self._items = []
         if self._refingerprints:
             catalog.bulk_update("items", "id", ("dev", "ino"), self._refingerprints)
             self._refingerprints = []
@@ -94,11 +118,15 @@ class Writer:
             self._flush()
             self.db.execute("COMMIT")
             self._in_tx = False
+            self._unsaved.clear()
         self._pending_rows = 0
         self._last_commit = time.monotonic()
 
     def rollback(self) -> None:
         self._signatures, self._refingerprints, self._moves, self._rewrites = [], [], [], []
+        self._new_folders, self._items = [], []
+        self._folder_ids = {p: i for p, i in self._folder_ids.items() if i not in self._unsaved}
+        self._unsaved.clear()
         if self._in_tx:
             self.db.execute("ROLLBACK")
             self._in_tx = False
@@ -113,7 +141,17 @@ class Writer:
         fid = self._folder_ids.get(path)
         if fid is None:
             self._begin()
-            fid = self._folder_ids[path] = folder_row(self.db, path)
+            if any(path.startswith(r) or path + b"/" == r for r in self._roots):
+                # under the scan's roots and not catalogued: new (its row goes out in bulk)
+                if not self._ids:
+                    self._ids = self.catalog.new_ids("folders", _ID_BLOCK)
+                fid = self._ids.pop(0)
+                self._new_folders.append((fid, path))
+                self._unsaved.add(fid)
+            else:
+                self._flush()
+                fid = folder_row(self.db, path)
+            self._folder_ids[path] = fid
         return fid
 
     def set_signature(self, folder_id: int, signature: bytes | None) -> None:
@@ -150,8 +188,9 @@ class Writer:
         if not rows:
             return
         self._begin()
-        self._flush()  # a rename may have freed a path that a row here takes
-        self.catalog.bulk_upsert("items", ITEM_COLUMNS, rows, "path", keep=_KEEP)
+        self._items.extend(rows)
+        if len(self._items) >= _ITEMS_BATCH:
+            self._flush()
         self._wrote(len(rows))
 
     def rewrite_moved(self, row_id: int, row: tuple[Any, ...]) -> None:

@@ -154,9 +154,11 @@ class _Scan:
         self.full = full
         self.sink = sink
         self.summary = ScanSummary(scan_id, [display_path(r) for r in roots])
-        self.writer = Writer(catalog, scan_id, profile.write_batch)
+        canon_roots = [mounts.canon(r) for r in roots]
+        self.known = folders_under(catalog, canon_roots)
+        folder_ids = {path: entry[0] for path, entry in self.known.items()}
+        self.writer = Writer(catalog, scan_id, profile.write_batch, folder_ids, canon_roots)
         self.pool = ExtractPool(settings.jobs, profile.timeout, profile.memory_mb, scan_id)
-        self.known = folders_under(catalog, [mounts.canon(r) for r in roots])
         catalogued = has_items(catalog)
         self.diff = DiffPhase(
             self.writer, self.known, full=full, has_items=catalogued, local=mounts.local

@@ -373,3 +373,29 @@ def test_another_volume_at_the_mount_point_is_stopped(
     assert b"lost its .mediashelf-root" in r.stderr
     assert len(read_items(shelf.db, missing=False)) == 12
     time.sleep(0)  # (the rows are untouched: nothing marked missing)
+
+
+def test_hostile_values_through_both_engines(shelf: Shelf, tmp_path: Path) -> None:
+    """Quotes, LIKE wildcards, backslashes, NUL and a JSON-looking tag, as tags and names."""
+    root = tmp_path / "library"
+    hostile = 'O\'Brien "quoted" 100%_\\x; DROP TABLE items;--'
+    make_tree(
+        root,
+        {
+            "a'b\"c%_\\.mp3": mp3(title=hostile, artist="Nul\x00Byte", album='{"a": [1]}'),
+            b"bad-\xff\xfe.mp3": mp3(title="undecodable name"),
+        },
+    )
+    summary = shelf.scan(root)
+    assert summary["counts"]["added"] == 2
+    found = shelf.find("title:O'Brien")
+    assert [item["title"] for item in found] == [hostile]
+    # NUL separates the values of an ID3 frame; no text keeps it (PostgreSQL cannot)
+    assert found[0]["artist"] == "Nul" and "\x00" not in json.dumps(found[0])
+    assert found[0]["album"] == '{"a": [1]}'
+    assert [i["title"] for i in shelf.find("100%_")] == [hostile]  # wildcards are literal
+    assert shelf.find("title:100%x") == []
+    assert len(shelf.find('title::^O\'Brien "quoted"')) == 1  # a regular expression
+    paths = shelf.run("find", "--paths").stdout.splitlines()
+    assert sorted(paths) == sorted(os.fsencode(p) for p in files_under(root))
+    assert len(read_items(shelf.db)) == 2

@@ -221,7 +221,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     dropped: list[pytest.Item] = []
     for item in items:
         callspec = getattr(item, "callspec", None)
-        on_pg = callspec is not None and callspec.params.get("engine") == "postgresql"
+        on_pg = callspec is not None and "postgresql" in (
+            callspec.params.get("engine"),
+            callspec.params.get("query_engine"),
+        )
         (dropped if on_pg and item.get_closest_marker("sqlite_only") else keep).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)

@@ -75,8 +75,8 @@ class Catalog:
     SQLite), inner calls are savepoints, as in sqlite-utils.
     """
 
-    def __init__(self, path: Path, db: Connection, dialect: Dialect | None = None) -> None:
-        self.path = path
+    def __init__(self, path: Path | None, db: Connection, dialect: Dialect | None = None) -> None:
+        self.path = path  # the SQLite file (None on a server)
         self.db: Connection = db
         self._depth = 0
         self._lock_fd: int | None = None
@@ -199,6 +199,7 @@ class Catalog:
         process dies, even by SIGKILL, so a crashed command never leaves a stale lease.
         The file names the holder (pid and command) for the message of the next one.
         """
+        assert self.path is not None, "a server catalog has its own lease"
         lock_path = str(self.path) + ".lock"
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
         deadline = time.monotonic() + wait

@@ -46,6 +46,8 @@ class _Postgres(_SQLite):
     def expr(self, e: t.Expr) -> str:
         if isinstance(e, t.FileName):
             return "shelf_filename(path)"
+        if isinstance(e, t.IsSet):  # a flag, 1 or 0, as the integer columns of flags are
+            return f"CAST(({e.column} IS NOT NULL) AS INTEGER)"
         return super().expr(e)
 
     def text(self, e: t.Expr) -> str:

@@ -22,7 +22,7 @@ import os
 import re
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 import psycopg
 from psycopg.adapt import Loader
@@ -33,9 +33,6 @@ from mediashelf.catalog.location import masked, scrub
 from mediashelf.catalog.pgdialect import PostgresDialect
 from mediashelf.catalog.schema import NewerCatalog, migrate
 from mediashelf.errors import CatalogBusy, CatalogError
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 #: advisory lock keys: the whole catalog; a root's key is derived from its identity
 CATALOG_LOCK: Final = 0x5E1F_0001
@@ -156,7 +153,7 @@ class PostgresCatalog(Catalog):
     """The catalog API on PostgreSQL (see connect.Catalog)."""
 
     def __init__(self, url: str, db: PgConnection) -> None:
-        super().__init__(_no_path(), db, PostgresDialect())
+        super().__init__(None, db, PostgresDialect())
         self.url = url
         self.pg = db
         self._lease: psycopg.Connection[Any] | None = None
@@ -311,12 +308,6 @@ class PostgresCatalog(Catalog):
         self.release_lease()
         with contextlib.suppress(psycopg.Error):
             self.db.close()
-
-
-def _no_path() -> Path:
-    from pathlib import Path
-
-    return Path("/nonexistent/postgresql-catalog")
 
 
 def open_postgres(url: str, *, create: bool = True) -> PostgresCatalog:

@@ -90,14 +90,16 @@ def present_under(catalog: Catalog, prefix: bytes) -> int:
     return int(row[0])
 
 
-def devices_under(catalog: Catalog, prefix: bytes) -> set[int]:
-    """The devices the present items under `prefix` were on at their last scan."""
+def on_device_under(catalog: Catalog, prefix: bytes, dev: int) -> bool:
+    """True when a present item under `prefix` was on device `dev` at its last scan
+    (one look-up in the inode index, however many items there are)."""
     exact, low, high = prefix_range(prefix)
-    rows = catalog.db.execute(
-        "SELECT DISTINCT dev FROM items WHERE missing = 0 AND (path = ? OR (path >= ? AND path < ?))",
-        (exact, low, high),
-    )
-    return {int(r[0]) for r in rows}
+    row = catalog.db.execute(
+        "SELECT EXISTS (SELECT 1 FROM items WHERE dev = ? AND missing = 0 "
+        "AND (path = ? OR (path >= ? AND path < ?)))",
+        (dev, exact, low, high),
+    ).fetchone()
+    return bool(row[0])
 
 
 class Mounts:

@@ -38,7 +38,7 @@ from mediashelf.catalog.roots import (
     add_root,
     all_roots,
     by_volume,
-    devices_under,
+    on_device_under,
     present_under,
 )
 from mediashelf.model import display_path
@@ -200,20 +200,25 @@ def _known(roots: Sequence[Root], host: str, path: bytes) -> Root | None:
     return best
 
 
-def _check(catalog: Catalog, root: bytes, known: Root, mounts: Mounts, host: str) -> str | None:
-    """Why the known root `known` (holding `root`) must not be scanned now, or None."""
+def _check(catalog: Catalog, root: bytes, known: Root, mounts: Mounts) -> str | None:
+    """Why the known root `known` (holding `root`) must not be scanned now, or None.
+
+    The healthy case costs a folder listing's first entry and a small file read (or
+    one index look-up); the catalog's items are counted only for a message.
+    """
     shown = display_path(root)
     canon = mounts.canon(root)
-    present = present_under(catalog, canon)
-    if present and _is_empty(root):
-        return (
-            f"{shown} is empty, but the catalog holds {present:,} files under it: is its "
-            "volume mounted?  Nothing was marked missing (if its files really are gone, "
-            "scan it with --accept-volume)"
-        )
+    if _is_empty(root):
+        present = present_under(catalog, canon)
+        if present:
+            return (
+                f"{shown} is empty, but the catalog holds {present:,} files under it: is its "
+                "volume mounted?  Nothing was marked missing (if its files really are gone, "
+                "scan it with --accept-volume)"
+            )
     if known.volume.startswith("anchor:"):
         now = read_anchor(known.path)
-        if now is None and present:
+        if now is None and (present := present_under(catalog, canon)):
             return (
                 f"{display_path(known.path)} has lost its {ANCHOR.decode()} file: its volume "
                 f"is not mounted there, or was replaced; {present:,} files left as they were "
@@ -228,15 +233,17 @@ def _check(catalog: Catalog, root: bytes, known: Root, mounts: Mounts, host: str
     elif known.volume.startswith("fs:"):
         with contextlib.suppress(OSError):
             now_fs = fs_identity(known.path, os.stat(known.path))
-            if now_fs is not None and now_fs != known.volume and present:
+            if now_fs is not None and now_fs != known.volume and present_under(catalog, canon):
                 return (
                     f"another filesystem is mounted at {display_path(known.path)}; "
                     "nothing was marked missing"
                 )
     else:
-        devices = devices_under(catalog, canon)
         with contextlib.suppress(OSError):
-            if devices and os.stat(root).st_dev not in devices:
+            dev = os.stat(root).st_dev
+            if not on_device_under(catalog, canon, dev) and (
+                present := present_under(catalog, canon)
+            ):
                 return (
                     f"{shown} is on another device than its {present:,} catalogued files: "
                     "is its volume mounted?  Nothing was marked missing (if it is the right "
@@ -266,7 +273,7 @@ def guard(catalog: Catalog, roots: Sequence[bytes], host: str, *, accept: bool =
             continue
         known = _known(known_roots, host, root)
         if known is not None and not accept:
-            why = _check(catalog, root, known, mounts, host)
+            why = _check(catalog, root, known, mounts)
             if why is not None:
                 stopped.append(Stopped(root, why))
                 continue

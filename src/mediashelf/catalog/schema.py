@@ -433,6 +433,35 @@ ALTER TABLE runs ADD COLUMN host TEXT;
     )
 
 
+#: the columns bare words search (and `artist:` …), with trigram indexes on PostgreSQL
+_M0008_SEARCHED: Final = ("artist", "albumartist", "album", "title")
+
+
+def _m0008_trigrams(db: Migration) -> None:
+    """PostgreSQL only: trigram indexes for substring search (`ILIKE '%x%'`) over the
+    columns bare words search and their folded copies, so `find artist:X` reads a few
+    index pages instead of the whole table.  Without the pg_trgm extension (it is in
+    PostgreSQL's contrib, and a database owner may create it) the queries scan instead.
+    """
+    if db.engine != "postgresql":
+        return
+    db.db.execute("SAVEPOINT trgm")
+    try:
+        db.db.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    except Exception:  # not installed, or not allowed: substring queries scan the table
+        db.db.execute("ROLLBACK TO SAVEPOINT trgm")
+        return
+    db.db.execute("RELEASE SAVEPOINT trgm")
+    for column in _M0008_SEARCHED:
+        db.db.execute(
+            f"CREATE INDEX items_{column}_trgm ON items USING gin ({column} gin_trgm_ops)"
+        )
+        db.db.execute(
+            f"CREATE INDEX items_{column}_folded_trgm ON items "
+            f"USING gin ((folded->>'{column}') gin_trgm_ops)"
+        )
+
+
 #: (name, function) in application order.  Append only.
 MIGRATIONS: tuple[tuple[str, Callable[[Migration], None]], ...] = (
     ("0001_initial", _m0001_initial),
@@ -442,6 +471,7 @@ MIGRATIONS: tuple[tuple[str, Callable[[Migration], None]], ...] = (
     ("0005_hashes", _m0005_hashes),
     ("0006_postgresql", _m0006_postgresql),
     ("0007_roots", _m0007_roots),
+    ("0008_trigrams", _m0008_trigrams),
 )
 #: the advisory lock under which a PostgreSQL catalog is migrated
 _PG_MIGRATION_LOCK: Final = 0x5E1F_0000

@@ -452,13 +452,19 @@ def _m0008_trigrams(db: Migration) -> None:
         db.db.execute("ROLLBACK TO SAVEPOINT trgm")
         return
     db.db.execute("RELEASE SAVEPOINT trgm")
+    # the extension is the database's, in the schema it was first created in, which
+    # need not be on this catalog's search path: its operator class is named in full
+    where = db.db.execute(
+        "SELECT quote_ident(extnamespace::regnamespace::text) FROM pg_extension "
+        "WHERE extname = 'pg_trgm'"
+    ).fetchone()[0]
     for column in _M0008_SEARCHED:
         db.db.execute(
-            f"CREATE INDEX items_{column}_trgm ON items USING gin ({column} gin_trgm_ops)"
+            f"CREATE INDEX items_{column}_trgm ON items USING gin ({column} {where}.gin_trgm_ops)"
         )
         db.db.execute(
             f"CREATE INDEX items_{column}_folded_trgm ON items "
-            f"USING gin ((folded->>'{column}') gin_trgm_ops)"
+            f"USING gin ((folded->>'{column}') {where}.gin_trgm_ops)"
         )
 
 

@@ -236,6 +236,19 @@ def engine(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+@pytest.fixture(scope="module", params=ENGINES)
+def query_engine(request: pytest.FixtureRequest) -> str:
+    """The engine of a module's library, built once and asked many questions."""
+    return str(request.param)
+
+
+def module_catalog(engine: str, request: pytest.FixtureRequest, base: Path) -> Target:
+    """A catalog that does not exist yet, for a module-scoped fixture on `engine`."""
+    if engine == "postgresql":
+        return pg_schema_url(request.getfixturevalue("pg_server"))
+    return base / "catalog" / "library.db"
+
+
 @pytest.fixture
 def catalog_target(engine: str, request: pytest.FixtureRequest, tmp_path: Path) -> Target:
     """A catalog that does not exist yet: a SQLite file, or an empty PostgreSQL schema."""

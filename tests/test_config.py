@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
+from mediashelf.app import settings as app_settings
 from mediashelf.config import DEFAULT_EXCLUDE, PROFILES, default_config_path, load_settings
 from mediashelf.errors import ConfigError
+from tests.conftest import Shelf
 
 
 def write(path: Path, text: str) -> Path:
@@ -256,3 +259,33 @@ def test_relative_xdg_folders_are_ignored_as_the_spec_says(
     assert xdg.state_home() == home / ".local" / "state"
     assert default_config_path() == home / ".config" / "mediashelf" / "config.toml"
     assert load_settings(env={}).db == home / ".local" / "share" / "mediashelf" / "library.db"
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ('templates = [{match = "artst:x", path = "$title"}]', "unknown field 'artst'"),
+        ('templates = [{match = "", path = "$titel/$album"}]', "unknown field $titel"),
+        ('templates = [{match = "", path = "%lower{$title"}]', "templates"),
+        ('replace = {"[" = "_"}', "bad regex"),
+    ],
+)
+def test_organize_settings_are_checked_when_they_load_not_at_first_use(
+    shelf: Shelf, cfg: Path, table: str, message: str
+) -> None:
+    write(cfg, f"[organize]\n{table}\n")
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        app_settings.load(config_path=cfg, env={})
+    # so even a command that never organizes says so, in one line, before it starts
+    r = shelf.run("stats", "--config", cfg)
+    assert r.returncode == 2, r.stderr
+    assert len(r.stderr.splitlines()) == 1 and message.encode() in r.stderr
+
+
+def test_good_organize_settings_load(cfg: Path) -> None:
+    write(
+        cfg,
+        '[organize]\ntemplates = [{match = "kind:audio", path = "$albumartist/$album/$title"}]\n'
+        'replace = {"[<>]" = "_"}\n',
+    )
+    assert app_settings.load(config_path=cfg, env={}).organize.templates

@@ -12,7 +12,7 @@ import os
 import sys
 
 from mediashelf import __version__
-from mediashelf.commands import catalog, dupes, organize, query, scan
+from mediashelf.commands import catalog, dupes, organize, query, scan, serve, watch
 from mediashelf.commands.common import common_parent
 from mediashelf.errors import (
     EXIT_FATAL,
@@ -38,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     organize.register(sub, common)
     catalog.register(sub, common)
     dupes.register(sub, common)
+    watch.register(sub, common)
+    serve.register(sub, common)
     sub.add_parser(
         "bench",
         help="generate benchmark libraries and time scans",
@@ -82,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FATAL
     except Exception as e:
         from mediashelf.catalog import driver_error
-        from mediashelf.catalog.location import masked
+        from mediashelf.dburl import masked
 
         url = getattr(args, "db", None) or os.environ.get("SHELF_DB")
         message = driver_error(e, url)

@@ -12,10 +12,9 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from mediashelf.catalog.connect import default_db_path
-from mediashelf.catalog.location import is_server
+from mediashelf.dburl import is_server
 from mediashelf.errors import ConfigError
-from mediashelf.xdg import config_home
+from mediashelf.xdg import config_home, data_home
 
 #: beets ignores the same names by default.
 DEFAULT_EXCLUDE: tuple[str, ...] = (".*", "*~", "System Volume Information", "lost+found")
@@ -65,6 +64,24 @@ class OrganizeSettings:
     normalization: str = "NFC"  # one of NORMALIZATIONS
 
 
+#: names of files still being written (downloads, copies, office lock files); the
+#: watcher skips them until they are renamed.  `.*` covers rsync's `.name.XXXXXX`.
+PARTIAL_NAMES: tuple[str, ...] = (
+    "*.part", "*.crdownload", "*.!qB", "*.tmp", "~$*", ".*.??????", "*.partial", "*.download",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class WatchSettings:
+    """The `[watch]` table: how `shelf watch` waits and polls."""
+
+    settle: float = 5.0  # seconds a folder must be quiet before it is rescanned
+    partial: tuple[str, ...] = PARTIAL_NAMES  # globs of names still being written
+    reconcile: float = 6 * 3600.0  # seconds between full incremental rescans; 0: never
+    poll: float = 30.0  # seconds between polls of folders that are not watched
+    max_watches: int = 0  # inotify watches to use at most; 0: what the kernel allows
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     db: Path  # the SQLite catalog (unused when `db_url` names a server)
@@ -75,7 +92,12 @@ class Settings:
     one_file_system: bool
     config_path: Path | None
     organize: OrganizeSettings = OrganizeSettings()
-    #: a PostgreSQL catalog's connection URI (see catalog/location.py), else None
+    #: the mount guard holds a root's missing marks when more than this share of its
+    #: files vanish at once (and at least `hold_missing_min` files)
+    hold_missing_share: float = 0.5
+    hold_missing_min: int = 20
+    watch: WatchSettings = WatchSettings()
+    #: a PostgreSQL catalog's connection URI (see dburl.py), else None
     db_url: str | None = None
 
     @property
@@ -86,7 +108,7 @@ class Settings:
     @property
     def catalog_name(self) -> str:
         """The catalog as messages show it (a URI's password masked)."""
-        from mediashelf.catalog.location import masked
+        from mediashelf.dburl import masked
 
         return masked(self.db_url) if self.db_url is not None else str(self.db)
 
@@ -97,6 +119,11 @@ class Settings:
         if jobs <= 0:
             return max(1, _cpus() * max(1, -jobs))
         return jobs
+
+
+def default_db_path() -> Path:
+    """`$XDG_DATA_HOME/mediashelf/library.db` (default `~/.local/share/mediashelf/library.db`)."""
+    return data_home() / "mediashelf" / "library.db"
 
 
 def default_config_path() -> Path:
@@ -112,7 +139,11 @@ _TOP_KEYS = {
     "jobs",
     "profiles",
     "organize",
+    "hold_missing_share",
+    "hold_missing_min",
+    "watch",
 }
+_WATCH_KEYS = {"settle", "partial", "reconcile", "poll", "max_watches"}
 _ORGANIZE_KEYS = {"templates", "replace", "normalization"}
 _PROFILE_KEYS = {f.name for f in fields(Profile)}
 
@@ -186,6 +217,73 @@ def _organize(where: str, table: Any) -> OrganizeSettings:
     return OrganizeSettings(tuple(templates), replace_pairs, normalization)
 
 
+def parse_duration(text: str) -> float:
+    """`90`, `90s`, `15m`, `6h`, `1d` → seconds (ValueError if it is none of those)."""
+    text = text.strip().lower()
+    scale = {"s": 1, "m": 60, "h": 3600, "d": 86400}.get(text[-1:], 0)
+    value = float(text[:-1] if scale else text)
+    if value < 0 or value != value:
+        raise ValueError(text)
+    return value * (scale or 1)
+
+
+def _watch(where: str, table: Any) -> WatchSettings:
+    where = f"{where} [watch]"
+    _check_type(where, "watch", table, dict, "a table")
+    out = WatchSettings()
+    for key, value in table.items():
+        if key not in _WATCH_KEYS:
+            raise _unknown(key, where, _WATCH_KEYS)
+        if key in ("settle", "poll", "reconcile"):
+            try:
+                seconds = parse_duration(
+                    str(_check_type(where, key, value, (int, float, str), "a duration"))
+                )
+            except ValueError:
+                raise ConfigError(
+                    f"{where}: '{key}' must be a duration like 5, 30s, 15m or 6h, not {value!r}"
+                ) from None
+            if key != "reconcile" and seconds <= 0:
+                raise ConfigError(f"{where}: '{key}' must be more than 0 seconds")
+            seconds_of: dict[str, Any] = {key: seconds}
+            out = replace(out, **seconds_of)
+        elif key == "partial":
+            _check_type(where, key, value, list, "a list of glob patterns")
+            for pattern in value:
+                _check_type(where, key, pattern, str, "a list of glob patterns")
+            out = replace(out, partial=PARTIAL_NAMES + tuple(value))
+        else:
+            if _check_type(where, key, value, int, "a whole number") < 0:
+                raise ConfigError(f"{where}: '{key}' must be 0 (the kernel's limit) or more")
+            out = replace(out, max_watches=value)
+    return out
+
+
+def _guard(where: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if "hold_missing_share" in data:
+        share = _check_type(
+            where,
+            "hold_missing_share",
+            data["hold_missing_share"],
+            (int, float),
+            "a share between 0 and 1",
+        )
+        if not 0 <= share <= 1:
+            raise ConfigError(
+                f"{where}: 'hold_missing_share' must be between 0 and 1, not {share!r}"
+            )
+        out["hold_missing_share"] = float(share)
+    if "hold_missing_min" in data:
+        minimum = _check_type(
+            where, "hold_missing_min", data["hold_missing_min"], int, "a whole number"
+        )
+        if minimum < 1:
+            raise ConfigError(f"{where}: 'hold_missing_min' must be at least 1, not {minimum}")
+        out["hold_missing_min"] = minimum
+    return out
+
+
 def _read_file(path: Path) -> dict[str, Any]:
     import tomllib  # here: most runs have no settings file to parse
 
@@ -198,6 +296,18 @@ def _read_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid TOML: {e}") from e
     except OSError as e:
         raise ConfigError(f"{path}: cannot read settings file: {e.strerror}") from e
+
+
+def _profiles(where: str, data: Mapping[str, Any]) -> dict[str, Profile]:
+    """The built-in profiles, with those of the settings file added or overriding them."""
+    profiles = dict(PROFILES)
+    user_profiles = data.get("profiles", {})
+    _check_type(where, "profiles", user_profiles, dict, "a table of [profiles.NAME] tables")
+    for name, table in user_profiles.items():
+        _check_type(where, f"profiles.{name}", table, dict, "a table")
+        overrides = _profile_overrides(f"{where} [profiles.{name}]", table)
+        profiles[name] = replace(profiles.get(name, PROFILES["default"]), **overrides)
+    return profiles
 
 
 def load_settings(
@@ -225,14 +335,7 @@ def load_settings(
         if key not in _TOP_KEYS:
             raise _unknown(key, where, _TOP_KEYS)
 
-    profiles = dict(PROFILES)
-    user_profiles = data.get("profiles", {})
-    _check_type(where, "profiles", user_profiles, dict, "a table of [profiles.NAME] tables")
-    for name, table in user_profiles.items():
-        _check_type(where, f"profiles.{name}", table, dict, "a table")
-        overrides = _profile_overrides(f"{where} [profiles.{name}]", table)
-        profiles[name] = replace(profiles.get(name, PROFILES["default"]), **overrides)
-
+    profiles = _profiles(where, data)
     profile_name = profile or env.get("SHELF_PROFILE") or data.get("profile") or "default"
     if not isinstance(profile_name, str) or profile_name not in profiles:
         source = (
@@ -282,4 +385,6 @@ def load_settings(
         config_path=path if path.exists() else None,
         organize=_organize(where, data["organize"]) if "organize" in data else OrganizeSettings(),
         db_url=db_url,
+        watch=_watch(where, data["watch"]) if "watch" in data else WatchSettings(),
+        **_guard(where, data),
     )

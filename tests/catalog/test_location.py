@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from mediashelf.catalog.location import is_server, masked, scrub
 from mediashelf.config import load_settings
+from mediashelf.dburl import is_server, masked, scrub
 
 
 @pytest.mark.parametrize(

@@ -346,8 +346,9 @@ def test_stopping_a_root_keeps_its_rows_on_both_engines(
     r = shelf.run("scan", lib, "--json")
     assert r.returncode == 1, r.stderr
     summary = json.loads(r.stdout)
-    assert summary["stopped_roots"] and "is empty" in summary["stopped_roots"][0]["reason"]
-    assert b"scan stopped" in r.stderr and b"--accept-volume" in r.stderr
+    assert summary["held"] and "is empty" in summary["held"][0]["reason"]
+    assert summary["held"][0]["files"] == 12
+    assert b"scan held" in r.stderr and b"--accept-volume" in r.stderr
     assert len(read_items(shelf.db, missing=False)) == 12
     shutil.rmtree(lib)
     aside.rename(lib)

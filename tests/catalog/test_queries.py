@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from mediashelf.catalog import Catalog, open_catalog
-from mediashelf.catalog.queries import current_failures, get_item, prefix_range, prune_missing
+from mediashelf.catalog.queries import current_failures, get_item, prune_missing
+from mediashelf.catalog.values import prefix_range
 from mediashelf.catalog.writer import Writer
 from mediashelf.model import Extracted, Failure, FileStat
 from tests.conftest import upsert

@@ -56,13 +56,35 @@ def test_format_template(shelf: Shelf, lib: dict[bytes, str]) -> None:
     assert text == "100% Pure $HOME ~ `id` $(id)\n"
 
 
-def test_bad_template_is_one_line_exit_2(shelf: Shelf, lib: dict[bytes, str]) -> None:
+def test_a_line_template_shows_what_it_cannot_evaluate_as_written(
+    shelf: Shelf, lib: dict[bytes, str]
+) -> None:
+    # as beets does; a note on stderr says so once, and the exit code stays 0
+    for fmt, line in (
+        ("$titel", "$titel"),
+        ("%uper{$title}", "%uper{$title}"),  # its arguments too
+        ("%lower{$title", "%lower{$title"),
+        ("a ${ b", "a ${ b"),
+    ):
+        r = shelf.run("find", "-f", fmt, "title:help")
+        assert r.returncode == 0, r.stderr.decode()
+        assert r.stdout.decode() == line + "\n"
+        note = r.stderr.decode().strip().splitlines()
+        assert len(note) == (0 if fmt in ("%lower{$title", "a ${ b") else 1), note
+
+
+def test_a_path_template_is_strict_one_line_exit_2(
+    shelf: Shelf, lib: dict[bytes, str], tmp_path: Path
+) -> None:
     for fmt, message in (
         ("$titel", "unknown field $titel"),
         ("%uper{$title}", "unknown template function %uper{} (did you mean %upper?)"),
         ("%lower{$title", "never closed"),
+        ("a ${ b", "`${` must be followed by a field name"),
+        ("%lower{a,b}", "%lower{} takes at most 1 arguments"),
+        ("$album%aunique{albumartist albm}", "unknown field $albm"),
     ):
-        r = shelf.run("find", "-f", fmt)
+        r = shelf.run("organize", "--into", tmp_path / "dest", "--template", fmt, "--dry-run")
         assert r.returncode == 2
         assert message in r.stderr.decode()
         assert len(r.stderr.decode().strip().splitlines()) == 1
@@ -194,3 +216,10 @@ def test_fields_lists_every_queryable_field(shelf: Shelf) -> None:
     rows = [json.loads(x) for x in out(shelf, "fields", "--json").splitlines()]
     types = {r["name"]: r["type"] for r in rows if r["section"] == "item"}
     assert types["size"] == "size" and types["added"] == "instant" and types["artist"] == "text"
+
+
+def test_album_lines_show_aunique_as_written(shelf: Shelf, lib: dict[bytes, str]) -> None:
+    # albums are not catalog rows that %aunique could tell apart: as written, with the note
+    r = shelf.run("find", "--albums", "-f", "$album%aunique{}", "album:help")
+    assert r.returncode == 0 and r.stdout.decode() == "Help!%aunique{}\n"
+    assert "%aunique{} printed as written" in r.stderr.decode()

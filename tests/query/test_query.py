@@ -16,16 +16,11 @@ from mediashelf.catalog import Catalog, open_catalog
 from mediashelf.catalog.dialect import QueryFunctions, RegexTimeout, SQLiteDialect
 from mediashelf.catalog.find import select
 from mediashelf.errors import QueryError
-from tests.conftest import ENGINES, pg_schema_url
+from tests.conftest import pg_schema_url
 from tests.query.library import ITEMS, MISSING, build
 
 ALL = set(ITEMS) - MISSING
 AUDIO = {n for n, spec in ITEMS.items() if spec[1] == "audio"} - MISSING
-
-
-@pytest.fixture(scope="module", params=ENGINES)
-def query_engine(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 @pytest.fixture(scope="module")

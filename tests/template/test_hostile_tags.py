@@ -22,7 +22,8 @@ from mediashelf.query import build
 from mediashelf.template import parse
 from mediashelf.template.destination import build_destination
 from mediashelf.template.sanitize import build_replacements, sanitize_value
-from mediashelf.template.values import ORGANIZE_FIELDS, AlbumUnique, item_values
+from mediashelf.template.unique import AlbumUnique, Uniques
+from mediashelf.template.values import ORGANIZE_FIELDS, item_values
 from tests.conftest import upsert
 from tests.query.library import writer
 
@@ -48,6 +49,8 @@ TEMPLATES = (
     ("%ifdef{title,$title,x}/%ifdef{label,[$label]}", 1),
     ("$album%aunique{album,label catalognumber,()}/%asciify{%upper{$label}}", 1),
     ("%aunique{albumartist album,title,<>}%asciify{%aunique{}}", 0),
+    ("%aunique{album,stem folder}/$title%sunique{album,title}", 1),
+    ("%time{$added,%D %x}/%time{$mtime,$title}%capitalize{$title}", 1),
     ("%asciify{%first{$title,3,0,/}}", 0),
 )
 SEEDS = range(40)
@@ -96,13 +99,13 @@ def test_hostile_tags_add_no_folder(catalog: Catalog, tmp_path: Path, seed: int)
     normalization = rnd.choice(["NFC", "NFD", "NFKC", "NFKD", "none"])
     table = rnd.choice([None, {}, {"[ab]": "-", "x+": ""}])
     clean = cleaner(normalization, table)
-    aunique = AlbumUnique(catalog)
+    uniques = Uniques(catalog)
     for row in rnd.sample(rows, 6):
         if rnd.random() < 0.5:  # (a lone surrogate: a file name that was not UTF-8)
             row = {**row, "title": hostile(rnd) + "\udce9" + hostile(rnd)}
         for text, folders in TEMPLATES:
             template = parse(text, ORGANIZE_FIELDS)
-            funcs = {"aunique": aunique.function(row, clean)}
+            funcs = uniques.functions(row, clean)
             rendered = template.render(item_values(row, clean), funcs, clean=clean)
             assert rendered.count("/") == folders, (seed, text, row, rendered)
             path = build_destination(
@@ -119,7 +122,11 @@ def test_the_catalog_gives_aunique_work(catalog: Catalog) -> None:
     assert got.startswith(" [") and "/" not in got
 
 
-def test_aunique_fields_that_are_not_columns_tell_nothing_apart(catalog: Catalog) -> None:
+def test_aunique_takes_fields_that_are_not_columns(catalog: Catalog) -> None:
     row = next(r for r in select(catalog, build(["album:=Same"])) if r["label"])
     aunique = AlbumUnique(catalog).function(row, cleaner("NFC"))
-    assert aunique("month") == "" and aunique("album", "stem folder") == ""
+    # without an album id, an album is the tracks that share the disambiguating values:
+    # none has a month, so they make one album; each file's stem tells them apart
+    assert aunique("album", "month") == ""
+    stem = os.path.splitext(os.path.basename(os.fsdecode(row["path"])))[0]
+    assert aunique("album", "month stem") == f" [{stem}]"

@@ -55,7 +55,9 @@ def render(text: str, **more: str) -> str:
         ("%if{$empty,yes}", ""),
         ("%ifdef{title,has,none}", "has"),
         ("%ifdef{empty,has,none}", "none"),
-        ("%ifdef{title}", ""),
+        ("%ifdef{title}", "Hello World"),  # the value, as beets shows it
+        ("%ifdef{empty}", ""),
+        ("%ifdef{title,}", "Hello World"),
         ("%if{$track,$track-}$title", "03-Hello World"),
         ("%upper{%left{$title,5}}!", "HELLO!"),
         ("%lower{a$,b}", "a,b"),

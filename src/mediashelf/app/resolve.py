@@ -20,6 +20,19 @@ def plan(
     return resolution.plan(catalog, groups, keep, action, to)
 
 
+def digest(res: Resolution) -> str:
+    """Names a plan: equal digests, the same files acted on the same way, the same files
+    kept.  A front end shows a plan, then applies it only if planning again gives the
+    same digest (nothing changed in between)."""
+    import hashlib
+
+    h = hashlib.blake2b(res.action.encode(), digest_size=16)
+    for op in res.ops:
+        for part in (op.path, op.dst or b"", op.keep):
+            h.update(len(part).to_bytes(4, "big") + part)
+    return h.hexdigest()
+
+
 def apply(
     catalog: Catalog,
     res: Resolution,

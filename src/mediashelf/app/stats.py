@@ -42,3 +42,17 @@ def report_page(stats: LibraryStats) -> str:
     from mediashelf.stats.report import render_html
 
     return render_html(stats.figures, REPORT_TITLE, stats.query)
+
+
+def report_sections(stats: LibraryStats) -> str:
+    """The report's figures, charts and tables as a fragment of a page (see report_css)."""
+    from mediashelf.stats.report import render_sections
+
+    return render_sections(stats.figures)
+
+
+def report_css() -> str:
+    """The style sheet of the report's fragments."""
+    from mediashelf.stats.report import REPORT_CSS
+
+    return REPORT_CSS

@@ -12,14 +12,16 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
-from mediashelf.errors import ShelfError
+from mediashelf.errors import EXIT_INTERRUPTED, EXIT_OK, ShelfError
 
 INSTALL_HINT: Final = "generating a library needs PyAV: pip install -e '.[dev]'"
 DEFAULT_WORKDIR: Final = Path("~/.cache/mediashelf-bench")
 DEFAULT_SIZES: Final = (10000, 41000, 100000)
-SCENARIOS: Final = ("first", "noop", "delta", "query", "organize", "version", "postgres")
+SCENARIOS: Final = (
+    "first", "noop", "delta", "query", "organize", "cold", "version", "postgres",
+)  # fmt: skip
 #: what `run` times without --scenarios (postgres needs a server: --postgres URL)
 DEFAULT_SCENARIOS: Final = SCENARIOS[:-1]
 
@@ -71,11 +73,17 @@ def _parser() -> argparse.ArgumentParser:
         "--jobs", type=int, default=None, metavar="N", help="worker processes (CPU count)"
     )
 
+    _add_run(sub)
+    return parser
+
+
+def _add_run(sub: Any) -> None:
     run = sub.add_parser(
         "run",
         help="time scan scenarios against baselines",
-        description="Time first index, no-op rescan, 1% delta rescan and start-up against "
-        "simple baselines on generated libraries, and print a table of the targets.",
+        description="Time first index (warm and cold page cache), no-op rescan, 1% delta "
+        "rescan and start-up against simple baselines on generated libraries, and print a "
+        "table of the targets.",
     )
     run.add_argument(
         "--sizes",
@@ -128,7 +136,6 @@ def _parser() -> argparse.ArgumentParser:
         help="also time the query scenario with beets: the command that runs `beet` on a "
         'library of the same files (e.g. "env BEETSDIR=/path beet")',
     )
-    return parser
 
 
 class _Progress:
@@ -166,7 +173,7 @@ def bench_main(argv: list[str]) -> int:
                 f"{report.root}: {state}: {report.files} files ({kinds}; "
                 f"{report.sidecars} other), {report.bytes / 1e6:.0f} MB"
             )
-            return 0
+            return EXIT_OK
         import shlex
 
         from mediashelf.bench.run import run_bench
@@ -184,10 +191,10 @@ def bench_main(argv: list[str]) -> int:
             beets_cmd=shlex.split(args.beets) if args.beets else None,
             postgres=args.postgres,
         )
-        return 0
+        return EXIT_OK
     except BenchError as e:
         print(f"shelf bench: {e}", file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:
         print("shelf bench: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED

@@ -19,8 +19,9 @@ from typing import Any
 
 from mediashelf.bench.baseline import list_files
 from mediashelf.bench.generate import dirty_flag, write_file
-from mediashelf.bench.library import DUMP_FOLDER, TrackTags
+from mediashelf.bench.library import DUMP_FOLDER
 from mediashelf.bench.names import Names, new_uuid
+from mediashelf.bench.specs import TrackTags
 from mediashelf.bench.tagging import tagged
 
 AUDIO_KINDS = {".mp3": "mp3", ".flac": "flac", ".m4a": "aac", ".ogg": "vorbis", ".opus": "opus"}

@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import Any, Final
 
 from mediashelf.bench import BenchError
-from mediashelf.bench.library import FolderSpec, plan_library
+from mediashelf.bench.library import plan_library
 from mediashelf.bench.sidecars import sidecar_bytes
+from mediashelf.bench.specs import FolderSpec
 from mediashelf.bench.tagging import tagged
 
 #: Bump when the plan or the templates change: cached libraries are then rebuilt.

@@ -14,6 +14,7 @@ from typing import Final
 
 from mediashelf.bench import words as W
 from mediashelf.bench.names import Names, component, new_uuid
+from mediashelf.bench.specs import FolderSpec, Sidecar, TrackSpec, TrackTags
 
 #: Codec kinds, their file extension and how many templates each has.
 EXTENSIONS: Final[dict[str, str]] = {
@@ -76,70 +77,6 @@ _FOLDER_LABEL: Final = {
 _DUMP_CHUNK: Final = 100
 _EPOCH_2008: Final = 1199145600
 _EPOCH_2024: Final = 1704067200
-
-
-@dataclass(frozen=True, slots=True)
-class TrackTags:
-    """Normalized tags of one track; each format writer maps them to its own frames."""
-
-    title: str | None = None
-    artist: str | None = None
-    artists: tuple[str, ...] = ()
-    albumartist: str | None = None
-    album: str | None = None
-    track: int | None = None
-    tracktotal: int | None = None
-    disc: int | None = None
-    disctotal: int | None = None
-    date: str | None = None
-    originaldate: str | None = None
-    genres: tuple[str, ...] = ()
-    composer: str | None = None
-    compilation: bool = False
-    comment: str | None = None
-    label: str | None = None
-    catalognumber: str | None = None
-    isrc: str | None = None
-    bpm: int | None = None
-    mb_trackid: str | None = None
-    mb_recordingid: str | None = None
-    mb_albumid: str | None = None
-    mb_releasegroupid: str | None = None
-    mb_artistid: str | None = None
-    mb_albumartistid: str | None = None
-    lyrics: str | None = None
-    cover: int | None = None
-    #: ID3 version for mp3 (3 or 4) and whether an ID3v1 tag is appended too.
-    id3: int = 4
-    id3v1: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class TrackSpec:
-    relpath: str
-    kind: str
-    template: int
-    tags: TrackTags | None  # None: a file without any tags
-
-
-@dataclass(frozen=True, slots=True)
-class Sidecar:
-    relpath: str
-    kind: str  # cover | cue | log | nfo | m3u | junk
-    cover: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class FolderSpec:
-    """One unit of work: a folder's tracks and sidecars (a big dump folder is split)."""
-
-    relpath: str
-    artist: str
-    album: str
-    year: int
-    mtime: int
-    tracks: tuple[TrackSpec, ...]
-    sidecars: tuple[Sidecar, ...] = ()
 
 
 @dataclass
@@ -257,36 +194,10 @@ class _Planner:
         tracks = []
         for d, count in enumerate(per_disc, start=1):
             for n in range(1, count + 1):
-                title = names.title()
-                tartist = rng.choice(artists) if compilation else artist
-                tartists: tuple[str, ...] = (tartist,)
-                r = rng.random()
-                if r < 0.10:
-                    other = rng.choice(artists)
-                    tartists, tartist = (tartist, other), f"{tartist} feat. {other}"
-                elif r < 0.13:
-                    other = rng.choice(artists)
-                    tartists, tartist = (tartist, other), f"{tartist} & {other}"
-                tags = replace(
-                    base,
-                    title=title,
-                    artist=tartist,
-                    artists=tartists,
-                    track=n,
-                    tracktotal=count if with_totals else None,
-                    disc=d if with_disc else None,
-                    disctotal=discs if discs > 1 else None,
-                    composer=composer,
-                    comment="Ripped with care" if rng.random() < 0.05 else None,
-                    isrc=f"US{rng.choice('ABCDEFGH')}{rng.randint(10, 99)}{year % 100:02d}{rng.randint(0, 99999):05d}"
-                    if rng.random() < 0.3
-                    else None,
-                    bpm=rng.randint(60, 180) if rng.random() < 0.15 else None,
-                    mb_trackid=new_uuid(rng) if mb else None,
-                    mb_recordingid=new_uuid(rng) if mb else None,
-                    mb_artistid=new_uuid(rng) if mb else None,
-                    lyrics="\n".join(rng.sample(W.LYRICS_LINES, 4)) if rng.random() < 0.1 else None,
-                )
+                title, tartist, tags = self.track(
+                    base, artists, artist, compilation, year, mb, n, d, count, discs,
+                    totals=with_totals, disc=with_disc, composer=composer,
+                )  # fmt: skip
                 if rng.random() < 0.3:
                     template = rng.randrange(TEMPLATE_COUNTS[kind])
                 ext = EXTENSIONS[kind].upper() if upper_ext else EXTENSIONS[kind]
@@ -304,6 +215,57 @@ class _Planner:
         self.folders.append(
             FolderSpec(folder, artist, album, year, mtime, tuple(tracks), tuple(sidecars))
         )
+
+    def track(
+        self,
+        base: TrackTags,
+        artists: list[str],
+        artist: str,
+        compilation: bool,
+        year: int,
+        mb: bool,
+        n: int,
+        d: int,
+        count: int,
+        discs: int,
+        *,
+        totals: bool,
+        disc: bool,
+        composer: str | None,
+    ) -> tuple[str, str, TrackTags]:
+        """Track `n` of disc `d`: its title, its artist, and its tags."""
+        rng, names = self.rng, self.names
+        title = names.title()
+        tartist = rng.choice(artists) if compilation else artist
+        tartists: tuple[str, ...] = (tartist,)
+        r = rng.random()
+        if r < 0.10:
+            other = rng.choice(artists)
+            tartists, tartist = (tartist, other), f"{tartist} feat. {other}"
+        elif r < 0.13:
+            other = rng.choice(artists)
+            tartists, tartist = (tartist, other), f"{tartist} & {other}"
+        tags = replace(
+            base,
+            title=title,
+            artist=tartist,
+            artists=tartists,
+            track=n,
+            tracktotal=count if totals else None,
+            disc=d if disc else None,
+            disctotal=discs if discs > 1 else None,
+            composer=composer,
+            comment="Ripped with care" if rng.random() < 0.05 else None,
+            isrc=f"US{rng.choice('ABCDEFGH')}{rng.randint(10, 99)}{year % 100:02d}{rng.randint(0, 99999):05d}"
+            if rng.random() < 0.3
+            else None,
+            bpm=rng.randint(60, 180) if rng.random() < 0.15 else None,
+            mb_trackid=new_uuid(rng) if mb else None,
+            mb_recordingid=new_uuid(rng) if mb else None,
+            mb_artistid=new_uuid(rng) if mb else None,
+            lyrics="\n".join(rng.sample(W.LYRICS_LINES, 4)) if rng.random() < 0.1 else None,
+        )
+        return title, tartist, tags
 
     def sidecars(self, folder: str, album: str, kind: str, cover: int | None) -> list[Sidecar]:
         rng = self.rng

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from mediashelf.bench.library import FolderSpec, Sidecar
+from mediashelf.bench.specs import FolderSpec, Sidecar
 
 
 def _cue(folder: FolderSpec) -> bytes:

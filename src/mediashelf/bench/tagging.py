@@ -14,7 +14,8 @@ from typing import Any
 from mutagen import flac, mp3, mp4, oggopus, oggvorbis
 from mutagen import id3 as _id3
 
-from mediashelf.bench.library import COVER_SIZES, JPEG_COVERS, TrackTags
+from mediashelf.bench.library import COVER_SIZES, JPEG_COVERS
+from mediashelf.bench.specs import TrackTags
 
 # mutagen is only partly typed: its classes are used as Any at this boundary
 id3: Any = _id3

@@ -1,4 +1,5 @@
-"""Albums in the catalog: `shelf find --albums` and the groups `%aunique{}` tells apart.
+"""Albums in the catalog: `shelf find --albums`, and what `%aunique{}` and `%sunique{}`
+tell apart.
 
 An album is the tracks that share a MusicBrainz album id or, without one, the same
 album artist (the track artist when there is none, "Various Artists" for a
@@ -8,11 +9,11 @@ are not part of any album.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from typing import Any, Final
 
 from mediashelf.catalog.connect import Catalog
+from mediashelf.catalog.dialect import Dialect
 from mediashelf.catalog.rows import ITEM_COLUMNS
 from mediashelf.catalog.tree import Column, Compiled, SortKey
 
@@ -42,8 +43,21 @@ AGGREGATES: Final[dict[str, str]] = {
     "added": "min(added_ns)",
     "path": "min(path)",
     "last_path": "max(path)",
+    # the track whose art stands for the album: one with embedded art, else the first
+    "cover_id": "coalesce(min(CASE WHEN cover_count > 0 THEN id END), min(id))",
 }
 _KEY: Final = f"coalesce(mb_albumid, lower({_ALBUM_ARTIST}) || {{sep}} || lower(album))"
+
+
+def _aggregates(dialect: Dialect) -> dict[str, str]:
+    """AGGREGATES as `dialect` writes them."""
+    fmt = dialect.concat_distinct("format")
+    return {name: sql.format(concat_distinct_format=fmt) for name, sql in AGGREGATES.items()}
+
+
+def _key(dialect: Dialect) -> str:
+    """An album's grouping key as `dialect` writes it."""
+    return _KEY.format(sep=dialect.unit_separator)
 
 
 def select_albums(
@@ -55,10 +69,7 @@ def select_albums(
     tracks only.
     """
     dialect = catalog.dialect
-    columns = ", ".join(
-        f"{sql.format(concat_distinct_format=dialect.concat_distinct('format'))} AS a_{name}"
-        for name, sql in AGGREGATES.items()
-    )
+    columns = ", ".join(f"{sql} AS a_{name}" for name, sql in _aggregates(dialect).items())
     keys = [
         SortKey(Column(f"a_{_aggregate(k)}"), k.descending, k.nocase, k.nulls_last) for k in sort
     ]
@@ -67,11 +78,64 @@ def select_albums(
         # in PostgreSQL, and the sort keys test them (`a_year IS NULL, a_year`)
         sql = (
             f"SELECT * FROM (SELECT {columns} FROM items WHERE {q.where} AND album IS NOT NULL "
-            f"AND album != '' GROUP BY {_KEY.format(sep=dialect.unit_separator)}) albums "
+            f"AND album != '' GROUP BY {_key(dialect)}) albums "
             f"ORDER BY {dialect.order(keys)}"
         )
         for row in catalog.db.execute(sql, q.params):
             yield dict(zip(AGGREGATES, row, strict=True))
+
+
+#: an album as `album_keys` names it: (its grouping key, the titles of its tracks)
+AlbumKey = tuple[str, tuple[str, ...]]
+
+
+def album_keys(catalog: Catalog, compiled: Compiled, sort: Sequence[SortKey]) -> list[AlbumKey]:
+    """Every album of the matching tracks, in `sort` order, as its key and titles only:
+    the order of a listing, to be paged through with `albums_of`.  Only the aggregates
+    the sort needs are computed."""
+    dialect = catalog.dialect
+    aggregates, key = _aggregates(dialect), _key(dialect)
+    names = list(dict.fromkeys(_aggregate(k) for k in sort))
+    extra = "".join(f", {aggregates[n]} AS a_{n}" for n in names)
+    titles = dialect.concat_distinct(f"album || {dialect.record_separator}")
+    keys = [
+        SortKey(Column(f"a_{_aggregate(k)}"), k.descending, k.nocase, k.nulls_last) for k in sort
+    ]
+    with catalog.querying(compiled) as q:
+        # sorted outside the grouping (see select_albums)
+        sql = (
+            f"SELECT * FROM (SELECT {key} AS a_key, {titles} AS a_titles{extra} "
+            f"FROM items WHERE {q.where} "
+            f"AND album IS NOT NULL AND album != '' GROUP BY {key}) albums "
+            f"ORDER BY {dialect.order(keys)}"
+        )
+        return [
+            (str(row[0]), tuple(t.rstrip("\x1e") for t in str(row[1]).split("\x1e,")))
+            for row in catalog.db.execute(sql, q.params)
+        ]
+
+
+def albums_of(
+    catalog: Catalog, compiled: Compiled, wanted: Sequence[AlbumKey]
+) -> dict[str, dict[str, Any]]:
+    """The albums `wanted` names, one dict of AGGREGATES each, by key: the matching
+    tracks are found through their titles (indexed), then grouped."""
+    if not wanted:
+        return {}
+    keys = {key for key, _ in wanted}
+    titles = sorted({title for _, names in wanted for title in names})
+    key = _key(catalog.dialect)
+    aggregates = _aggregates(catalog.dialect)
+    columns = ", ".join(f"{sql} AS a_{name}" for name, sql in aggregates.items())
+    with catalog.querying(compiled) as q:
+        sql = (
+            f"SELECT {columns}, {key} FROM items WHERE {q.where} "
+            f"AND album IN ({','.join('?' * len(titles))}) GROUP BY {key}"
+        )
+        rows = catalog.db.execute(sql, [*q.params, *titles])
+        return {
+            row[-1]: dict(zip(AGGREGATES, row[:-1], strict=True)) for row in rows if row[-1] in keys
+        }
 
 
 def _aggregate(key: SortKey) -> str:
@@ -80,30 +144,29 @@ def _aggregate(key: SortKey) -> str:
     return key.expr.name
 
 
-#: the fields whose values an album group is told apart by: disambiguator values
-AlbumGroups = dict[str, list[tuple[Any, ...]]]
+def unique_rows(
+    catalog: Catalog, columns: Sequence[str], *, singletons: bool = False
+) -> Iterator[dict[str, Any]]:
+    """The rows `%aunique{}` and `%sunique{}` tell apart, with the given columns.
 
-
-def album_groups(catalog: Catalog, keys: Sequence[str], disam: Sequence[str]) -> AlbumGroups:
-    """The present audio albums by their key fields (lower case, joined by U+001F).
-
-    Each key maps to the distinct (MusicBrainz album id, disambiguator values ...)
-    of the albums that share it; `albumartist` stands for the album artist as above.
-    The names must be catalog columns.
+    Present audio items only.  Albums: the distinct values of `columns` over the tracks
+    that have an album title (the tracks of an album mostly share them).  Singletons
+    (`singletons`): one row per track without an album title, its `id` included.
     """
-    unknown = [n for n in (*keys, *disam) if n not in ITEM_COLUMNS]
+    unknown = [c for c in columns if c not in ITEM_COLUMNS and c != "id"]
     if unknown:
         raise ValueError(f"not catalog columns: {unknown}")
-    cols = [_ALBUM_ARTIST if k == "albumartist" else k for k in keys]
-    sep = f" || {catalog.dialect.unit_separator} || "
-    key_sql = sep.join(f"lower(coalesce(CAST({c} AS TEXT), ''))" for c in cols)
-    dis_sql = ", ".join(f"coalesce(CAST({d} AS TEXT), '')" for d in disam) or "''"
-    groups: AlbumGroups = defaultdict(list)
-    rows = catalog.db.execute(
-        f"SELECT {key_sql}, coalesce(mb_albumid, ''), {dis_sql} FROM items "
-        "WHERE kind = 'audio' AND missing = 0 AND album IS NOT NULL AND album != '' "
-        f"GROUP BY 1, 2, {', '.join(str(i + 3) for i in range(max(1, len(disam))))}"
-    )
-    for key, mbid, *values in rows:
-        groups[key].append((mbid, *values))
-    return groups
+    names = list(dict.fromkeys(columns))
+    if singletons:
+        names = ["id", *(c for c in names if c != "id")]
+        sql = (
+            f"SELECT {', '.join(names)} FROM items WHERE kind = 'audio' AND missing = 0 "
+            "AND (album IS NULL OR album = '')"
+        )
+    else:
+        sql = (
+            f"SELECT DISTINCT {', '.join(names)} FROM items WHERE kind = 'audio' "
+            "AND missing = 0 AND album IS NOT NULL AND album != ''"
+        )
+    for row in catalog.db.execute(sql):
+        yield dict(zip(names, row, strict=True))

@@ -23,7 +23,6 @@ from typing import Any, Protocol
 from mediashelf.catalog.dialect import REGEX_BUDGET, Compiled, Dialect, Rendered, SQLiteDialect
 from mediashelf.catalog.schema import NewerCatalog, migrate
 from mediashelf.errors import CatalogBusy, CatalogError
-from mediashelf.xdg import data_home
 
 
 class Cursor(Protocol):
@@ -61,11 +60,6 @@ def drop_inherited_locks() -> None:
         with contextlib.suppress(OSError):
             os.close(fd)
     _HELD_LOCKS.clear()
-
-
-def default_db_path() -> Path:
-    """`$XDG_DATA_HOME/mediashelf/library.db` (default `~/.local/share/mediashelf/library.db`)."""
-    return data_home() / "mediashelf" / "library.db"
 
 
 class Catalog:
@@ -234,9 +228,19 @@ class Catalog:
             os.close(self._lock_fd)  # closing drops the flock
             self._lock_fd = None
 
+    def limit_cache(self, megabytes: int) -> None:
+        """Keep at most `megabytes` of pages cached by this connection (a server keeps
+        several open; the operating system's page cache is shared by all of them)."""
+        self.db.execute(f"PRAGMA cache_size=-{int(megabytes) * 1000}")
+
     def set_durable(self) -> None:
         """Every commit reaches the disk before it returns (for the journal)."""
         self.db.execute("PRAGMA synchronous=FULL")
+
+    def tune_for_scan(self, wal_pages: int) -> None:
+        """A scan is about to write: checkpoint the WAL every `wal_pages` pages (see
+        `writer.SCAN_AUTOCHECKPOINT`)."""
+        self.db.execute(f"PRAGMA wal_autocheckpoint={int(wal_pages)}")
 
     def close(self) -> None:
         self.release_lease()
@@ -251,22 +255,9 @@ def _upsert_sql(table: str, columns: Sequence[str], conflict: str, keep: frozens
     )
 
 
-def open_catalog(target: Path | str, *, create: bool = True) -> Catalog:
-    """Open (and create and migrate, if needed) the catalog at `target`: a SQLite
-    file, or a PostgreSQL server's `postgresql://` URI (see location.py).
-
-    With `create=False` a missing catalog is an error rather than a new empty file
-    (read-only commands should not litter).
-    """
-    if isinstance(target, str):
-        from mediashelf.catalog.location import is_server
-
-        if is_server(target):
-            from mediashelf.catalog.postgres import open_postgres
-
-            return open_postgres(target, create=create)
-        target = Path(target)
-    path = target
+def open_sqlite(path: Path, *, create: bool = True) -> Catalog:
+    """Open (and create and migrate, if needed) the SQLite catalog at `path`; see
+    `catalog.open_catalog`."""
     if not path.exists():
         if not create:
             raise CatalogError(f"no catalog at {path}: run `shelf scan PATH` first (or pass --db)")

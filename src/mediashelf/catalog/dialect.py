@@ -34,8 +34,8 @@ from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
 from mediashelf.catalog import tree as t
-from mediashelf.catalog.queries import prefix_range
 from mediashelf.catalog.tree import Compiled
+from mediashelf.catalog.values import prefix_range
 from mediashelf.errors import QueryError
 
 __all__ = [
@@ -74,6 +74,10 @@ class Dialect(Protocol):
         """The statement that starts the single writer's transaction."""
 
     @property
+    def record_separator(self) -> str:
+        """A text literal of the character U+001E (ends each title of an album's list)."""
+
+    @property
     def unit_separator(self) -> str:
         """A text literal of the character U+001F (joins the parts of a grouping key)."""
 
@@ -82,6 +86,13 @@ class Dialect(Protocol):
 
     def concat_distinct(self, expr: str) -> str:
         """An aggregate: the distinct values of `expr` joined by commas."""
+
+    def json_member(self, column: str, key: str) -> str:
+        """The value of `key` (a plain name) in the JSON object in `column`, as JSON
+        text; NULL when there is none.  Filters on it start with `has_member`."""
+
+    def has_member(self, column: str, key: str) -> str:
+        """A cheap condition true of every row whose JSON in `column` has `key`."""
 
     def plain_text(self, column: str) -> str:
         """True where the column holds ASCII letters, digits and spaces only."""
@@ -164,9 +175,13 @@ def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _contains_pattern(needle: str) -> str:
-    return "%" + escape_like(needle) + "%"
+def _contains_pattern(needle: str, whole: bool = False) -> str:
+    """The LIKE pattern of a substring, or of a whole value (`whole`)."""
+    return escape_like(needle) if whole else "%" + escape_like(needle) + "%"
 
+
+#: columns that hold bytes (BLOB), not text
+_BYTES: Final = frozenset(("path",))
 
 _EMPTY: Final[dict[t.Shape, str]] = {
     "text": "({e} IS NULL OR {e} = '')",
@@ -207,7 +222,7 @@ class _SQLite:
         index alone (a covering index scan, a fraction of the table's size), and one
         over the small covering index of folded items; the outer query then fetches
         only the matching rows."""
-        pattern = _contains_pattern(n.needle)
+        pattern = _contains_pattern(n.needle, n.whole)
         parts = [
             f"SELECT id FROM items WHERE {c} LIKE {self.p(pattern)} ESCAPE '\\'" for c in n.columns
         ]
@@ -220,7 +235,7 @@ class _SQLite:
         candidates (JSON escapes `"` and `\\`, so not with those)."""
         prefilter = ""
         if '"' not in n.needle and "\\" not in n.needle:
-            prefilter = f"folded LIKE {self.p(pattern)} ESCAPE '\\' AND "
+            prefilter = f"folded LIKE {self.p(_contains_pattern(n.needle))} ESCAPE '\\' AND "
         if len(n.columns) == 1:
             test = f"json_extract(folded, '$.{n.columns[0]}') LIKE {self.p(pattern)} ESCAPE '\\'"
         else:
@@ -232,7 +247,8 @@ class _SQLite:
         return f"SELECT id FROM items WHERE folded IS NOT NULL AND {prefilter}{test}"
 
     def contains(self, n: t.Contains) -> str:
-        return f"{self.expr(n.expr)} LIKE {self.p(_contains_pattern(n.needle))} ESCAPE '\\'"
+        pattern = _contains_pattern(n.needle, n.whole)
+        return f"{self.expr(n.expr)} LIKE {self.p(pattern)} ESCAPE '\\'"
 
     def equals(self, n: t.Equals) -> str:
         return f"{self.expr(n.expr)} = {self.p(n.value)}"
@@ -263,9 +279,12 @@ class _SQLite:
         return f"{e} = 1" if n.value else f"coalesce({e}, 0) = 0"  # (= 1 has a partial index)
 
     def list_has(self, n: t.ListHas) -> str:
-        return (
-            f"EXISTS (SELECT 1 FROM json_each({self.expr(n.expr)}) WHERE value = {self.p(n.item)})"
+        test = (
+            f"value LIKE {self.p(_contains_pattern(n.item, whole=True))} ESCAPE '\\'"
+            if n.nocase
+            else f"value = {self.p(n.item)}"
         )
+        return f"EXISTS (SELECT 1 FROM json_each({self.expr(n.expr)}) WHERE {test})"
 
     def under(self, n: t.Under) -> str:
         exact, low, high = prefix_range(n.path)
@@ -312,12 +331,20 @@ class SQLiteDialect:
     name: Final = "sqlite"
     begin: Final = "BEGIN IMMEDIATE"
     unit_separator: Final = "x'1f'"
+    record_separator: Final = "char(30)"
 
     def ddl(self, statement: str) -> str:
         return statement
 
     def concat_distinct(self, expr: str) -> str:
         return f"group_concat(DISTINCT {expr})"
+
+    def json_member(self, column: str, key: str) -> str:
+        return f"json_extract({column}, '$.{key}')"
+
+    def has_member(self, column: str, key: str) -> str:
+        # a text match before JSON is parsed: most rows are ruled out without it
+        return f"{column} LIKE '%\"{key}\"%'"
 
     def plain_text(self, column: str) -> str:
         return f"{column} NOT GLOB '*[^A-Za-z0-9 ]*'"
@@ -345,9 +372,13 @@ class SQLiteDialect:
         out = []
         for key in keys:
             e = r.expr(key.expr)
-            collate = " COLLATE NOCASE" if key.nocase else ""
             nulls = f"{e} IS NULL, " if key.nulls_last else ""
-            out.append(f"{nulls}{plus}{e}{collate} {'DESC' if key.descending else 'ASC'}")
+            value = f"{plus}{e}"
+            if key.nocase:
+                # collations compare text only: the path's bytes are read as text for it
+                value = f"CAST({e} AS TEXT)" if e in _BYTES else value
+                value += " COLLATE NOCASE"
+            out.append(f"{nulls}{value} {'DESC' if key.descending else 'ASC'}")
         return ", ".join(out)
 
     @contextlib.contextmanager

@@ -23,6 +23,7 @@ def select(
     compiled: Compiled,
     *,
     limit: int | None = None,
+    offset: int = 0,
     columns: Sequence[str] | None = None,
 ) -> Iterator[Row]:
     """The matching rows as dicts, in the query's order; regex errors come out as QueryError.
@@ -30,6 +31,7 @@ def select(
     Two steps: the ids in order (the sort handles only ids and sort keys, never
     whole rows, so memory stays small), then the rows by id in batches.  `columns`:
     only these (and `id`); the columns after `extra` may sit in overflow pages.
+    `offset` skips that many rows first (a page of a listing; needs `limit`).
     """
     db = catalog.db
     wanted = "id, " + ", ".join(c for c in columns if c != "id") if columns else "*"
@@ -37,6 +39,8 @@ def select(
         sql = f"SELECT id FROM items WHERE {q.where} ORDER BY {q.order}"
         if limit is not None:
             sql += f" LIMIT {max(0, int(limit))}"
+            if offset:
+                sql += f" OFFSET {max(0, int(offset))}"
         ids = db.execute(sql, q.params)
         while batch := [r[0] for r in ids.fetchmany(_FETCH_BATCH)]:
             cur = db.execute(
@@ -50,7 +54,78 @@ def select(
                     yield dict(zip(names, values, strict=True))
 
 
+def select_page(
+    catalog: Catalog, compiled: Compiled, *, limit: int, offset: int = 0
+) -> tuple[list[Row], int]:
+    """One page of the matching rows, in the query's order, and how many match in all:
+    one pass over the matches (a window count), then the page's rows by id."""
+    db = catalog.db
+    with catalog.querying(compiled) as q:
+        sql = (
+            f"SELECT id, count(*) OVER () FROM items WHERE {q.where} ORDER BY {q.order} "
+            f"LIMIT {max(0, int(limit))} OFFSET {max(0, int(offset))}"
+        )
+        page = db.execute(sql, q.params).fetchall()
+    if not page:  # past the end (or nothing matches): the total needs a count of its own
+        return [], count(catalog, compiled) if offset else 0
+    by_id = rows_by_id(catalog, [rid for rid, _ in page])
+    return [by_id[rid] for rid, _ in page if rid in by_id], int(page[0][1])
+
+
 def count(catalog: Catalog, compiled: Compiled) -> int:
     with catalog.querying(compiled) as q:
         row = catalog.db.execute(f"SELECT count(*) FROM items WHERE {q.where}", q.params)
         return int(row.fetchone()[0])
+
+
+#: the columns whose distinct values can be listed (column names never come from a request)
+VALUE_COLUMNS: Final = ("artist", "albumartist", "genre", "year", "composer", "label",
+                        "format", "codec", "make", "model", "ai_tool", "ai_model")  # fmt: skip
+#: those that hold numbers (never an empty text)
+_NUMERIC_VALUES: Final = frozenset({"year"})
+
+
+def distinct_values(
+    catalog: Catalog,
+    compiled: Compiled,
+    column: str,
+    *,
+    by_count: bool = False,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[tuple[Any, int]], int]:
+    """(value, items) for each value `column` holds among the matching items, by value
+    (text without case) or most items first, one page of them; and how many values."""
+    if column not in VALUE_COLUMNS:
+        raise ValueError(f"not a column to list: {column!r}")
+    numeric = column in _NUMERIC_VALUES
+    with catalog.querying(compiled) as q:
+        where = f"{q.where} AND {column} IS NOT NULL" + ("" if numeric else f" AND {column} != ''")
+        by_value = "value" if numeric else "lower(value), value"
+        order = f"items DESC, {by_value}" if by_count else by_value
+        # ordered outside the grouping: PostgreSQL names output columns only bare there
+        rows = catalog.db.execute(
+            f"SELECT value, items FROM (SELECT {column} AS value, count(*) AS items "
+            f"FROM items WHERE {where} GROUP BY {column}) v ORDER BY {order} LIMIT ? OFFSET ?",
+            [*q.params, max(0, int(limit)), max(0, int(offset))],
+        ).fetchall()
+        total = catalog.db.execute(
+            f"SELECT count(DISTINCT {column}) FROM items WHERE {where}", q.params
+        ).fetchone()[0]
+    return [(value, int(n)) for value, n in rows], int(total)
+
+
+def rows_by_id(catalog: Catalog, ids: Sequence[int]) -> dict[int, Row]:
+    """Whole catalog rows by id (ids not catalogued are left out)."""
+    out: dict[int, Row] = {}
+    wanted = list(dict.fromkeys(int(i) for i in ids))
+    for i in range(0, len(wanted), _FETCH_BATCH):
+        batch = wanted[i : i + _FETCH_BATCH]
+        cur = catalog.db.execute(
+            f"SELECT * FROM items WHERE id IN ({','.join('?' * len(batch))})", batch
+        )
+        names = [d[0] for d in cur.description]
+        for values in cur:
+            row = dict(zip(names, values, strict=True))
+            out[row["id"]] = row
+    return out

@@ -35,3 +35,44 @@ def folders_under(catalog: Catalog, roots: list[bytes]) -> dict[bytes, FolderEnt
         for path, fid, sig in cur:
             out[path] = (fid, sig)
     return out
+
+
+def subfolder_counts(catalog: Catalog, parent: bytes) -> dict[bytes, int]:
+    """The folders below `parent` that hold present files, each with its number of
+    present files (not those of its own subfolders)."""
+    base = parent.rstrip(b"/")
+    cur = catalog.db.execute(
+        "SELECT f.path, count(*) FROM folders f JOIN items i ON i.folder_id = f.id "
+        "WHERE i.missing = 0 AND f.path >= ? AND f.path < ? GROUP BY f.id",
+        (base + b"/", base + b"0"),
+    )
+    return {bytes(path): int(n) for path, n in cur}
+
+
+def folder_items(
+    catalog: Catalog, folder: bytes, *, limit: int, offset: int = 0
+) -> tuple[list[dict[str, object]], int]:
+    """The present files right in `folder` (not in its subfolders) as whole rows, by
+    path, one page of them; and how many there are."""
+    row = catalog.db.execute("SELECT id FROM folders WHERE path = ?", (folder,)).fetchone()
+    if row is None:
+        return [], 0
+    total = catalog.db.execute(
+        "SELECT count(*) FROM items WHERE folder_id = ? AND missing = 0", (row[0],)
+    ).fetchone()[0]
+    cur = catalog.db.execute(
+        "SELECT * FROM items WHERE folder_id = ? AND missing = 0 ORDER BY path LIMIT ? OFFSET ?",
+        (row[0], max(0, int(limit)), max(0, int(offset))),
+    )
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, values, strict=True)) for values in cur], int(total)
+
+
+def folder_images(catalog: Catalog, folder_id: int) -> list[tuple[int, bytes, int, int]]:
+    """(id, path, size, mtime_ns) of the present images right in folder `folder_id`."""
+    cur = catalog.db.execute(
+        "SELECT id, path, size, mtime_ns FROM items "
+        "WHERE folder_id = ? AND kind = 'image' AND missing = 0 ORDER BY path",
+        (folder_id,),
+    )
+    return [(int(i), bytes(p), int(s), int(m)) for i, p, s, m in cur]

@@ -66,7 +66,7 @@ class _Postgres(_SQLite):
 
     def search(self, n: t.Search) -> str:
         """Each column, and its folded copy, `ILIKE` the needle (folded already)."""
-        pattern = _contains_pattern(n.needle)
+        pattern = _contains_pattern(n.needle, n.whole)
         parts = []
         for c in n.columns:
             parts.append(f"{c} ILIKE {self.p(pattern)}")
@@ -74,13 +74,17 @@ class _Postgres(_SQLite):
         return "(" + " OR ".join(parts) + ")"
 
     def contains(self, n: t.Contains) -> str:
-        return f"{self.text(n.expr)} ILIKE {self.p(_contains_pattern(n.needle))}"
+        return f"{self.text(n.expr)} ILIKE {self.p(_contains_pattern(n.needle, n.whole))}"
 
     def regex(self, n: t.Regex) -> str:
         return f"{self.text(n.expr)} ~ {self.p(n.pattern)}"
 
     def list_has(self, n: t.ListHas) -> str:
-        return f"CAST({self.expr(n.expr)} AS JSONB) @> jsonb_build_array(CAST({self.p(n.item)} AS TEXT))"
+        items = f"CAST({self.expr(n.expr)} AS JSONB)"
+        if n.nocase:
+            pattern = self.p(_contains_pattern(n.item, whole=True))
+            return f"EXISTS (SELECT 1 FROM jsonb_array_elements_text({items}) v WHERE v ILIKE {pattern})"
+        return f"{items} @> jsonb_build_array(CAST({self.p(n.item)} AS TEXT))"
 
     def not_(self, n: t.Not) -> str:
         return f"NOT coalesce(({self.node(n.node)}), FALSE)"
@@ -97,6 +101,7 @@ class PostgresDialect:
     name: Final = "postgresql"
     begin: Final = "BEGIN"
     unit_separator: Final = "chr(31)"
+    record_separator: Final = "chr(30)"
 
     def ddl(self, statement: str) -> str:
         for pattern, replacement in _DDL:
@@ -105,6 +110,12 @@ class PostgresDialect:
 
     def concat_distinct(self, expr: str) -> str:
         return f"string_agg(DISTINCT {expr}, ',')"
+
+    def json_member(self, column: str, key: str) -> str:
+        return f"CAST({column} -> '{key}' AS TEXT)"
+
+    def has_member(self, column: str, key: str) -> str:
+        return "TRUE"  # the member test itself is as cheap on JSONB
 
     def plain_text(self, column: str) -> str:
         return f"{column} !~ '[^A-Za-z0-9 ]'"
@@ -121,7 +132,10 @@ class PostgresDialect:
         out = []
         for key in keys:
             e = r.expr(key.expr)
-            if key.nocase:
+            if key.nocase and isinstance(key.expr, t.Column) and key.expr.name == "path":
+                # ASCII letters in any case, else byte order, as SQLite's lower() of a blob
+                e = 'lower(shelf_text(path) COLLATE "C")'
+            elif key.nocase:
                 e = f"lower({e})"
             nulls = f"{e} IS NULL, " if key.nulls_last else ""
             out.append(f"{nulls}{e} {'DESC' if key.descending else 'ASC'}")

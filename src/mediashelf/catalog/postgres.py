@@ -29,9 +29,9 @@ from psycopg.adapt import Loader
 
 from mediashelf.catalog.connect import Catalog
 from mediashelf.catalog.dialect import REGEX_BUDGET, Compiled, Rendered
-from mediashelf.catalog.location import masked, scrub
 from mediashelf.catalog.pgdialect import PostgresDialect
 from mediashelf.catalog.schema import NewerCatalog, migrate
+from mediashelf.dburl import masked, scrub
 from mediashelf.errors import CatalogBusy, CatalogError
 
 #: advisory lock keys: the whole catalog; a root's key is derived from its identity
@@ -303,6 +303,12 @@ class PostgresCatalog(Catalog):
     def set_durable(self) -> None:
         """Every commit waits for the server's disk (the journal's promise)."""
         self.db.execute("SET synchronous_commit = on")
+
+    def limit_cache(self, megabytes: int) -> None:
+        """The server's page cache is shared by every connection: nothing to limit here."""
+
+    def tune_for_scan(self, wal_pages: int) -> None:
+        """The server checkpoints on its own schedule: nothing to tune per session."""
 
     def close(self) -> None:
         self.release_lease()

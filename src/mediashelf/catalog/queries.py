@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from mediashelf.catalog.values import iso_utc
 from mediashelf.model import BOOL_FIELDS, LIST_FIELDS, MEDIA_FIELDS
 
 if TYPE_CHECKING:
@@ -48,21 +48,6 @@ def _item(row: Sequence[Any]) -> Item:
             value = bool(value)
         fields[name] = value
     return Item(rid, path, bool(missing), error, fields, json.loads(extra) if extra else {})
-
-
-def iso_utc(ns: int | None) -> str | None:
-    """Nanoseconds since the epoch as ISO 8601 in UTC, to the second."""
-    if ns is None:
-        return None
-    return dt.datetime.fromtimestamp(ns / 1e9, dt.UTC).isoformat(timespec="seconds")
-
-
-def prefix_range(prefix: bytes) -> tuple[bytes, bytes, bytes]:
-    """(exact, low, high) so that `path = exact OR path >= low AND path < high` is the subtree."""
-    base = prefix.rstrip(b"/") or b"/"
-    if base == b"/":
-        return base, b"/", b"0"
-    return base, base + b"/", base + b"0"
 
 
 def get_item(catalog: Catalog, path: bytes) -> Item | None:
@@ -131,3 +116,31 @@ def current_failures(
         ORDER BY f.path
         """
     return [FailureRow(*r) for r in db.execute(sql, params)]
+
+
+def damaged_items(
+    catalog: Catalog, *, limit: int, offset: int = 0
+) -> tuple[list[tuple[int, bytes, str]], int]:
+    """(id, path, problems as JSON) of the present files that were catalogued although
+    reading them met problems (`extra._warnings`), by path, a page of them; and how many."""
+    d = catalog.dialect
+    warnings = d.json_member("extra", "_warnings")
+    where = f"missing = 0 AND {d.has_member('extra', '_warnings')} AND {warnings} IS NOT NULL"
+    total = catalog.db.execute(f"SELECT count(*) FROM items WHERE {where}").fetchone()[0]
+    rows = catalog.db.execute(
+        f"SELECT id, path, {warnings} FROM items WHERE {where} ORDER BY path LIMIT ? OFFSET ?",
+        (max(0, int(limit)), max(0, int(offset))),
+    )
+    return [(int(i), bytes(p), str(w)) for i, p, w in rows], int(total)
+
+
+def change_mark(catalog: Catalog) -> tuple[Any, ...]:
+    """A value that changes whenever the catalog's items may have: a scan started or
+    ended, a run (organize, dupes, undo) started or ended, items added or removed.
+    Cheap (indexes only), for caches of what is derived from the items."""
+    row = catalog.db.execute(
+        "SELECT (SELECT max(id) FROM scans), (SELECT max(finished_ns) FROM scans), "
+        "(SELECT max(id) FROM runs), (SELECT max(finished_ns) FROM runs), "
+        "(SELECT count(*) FROM items), (SELECT max(id) FROM items)"
+    ).fetchone()
+    return tuple(row)

@@ -13,10 +13,10 @@ import os
 import socket
 import time
 from collections.abc import Iterable
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from mediashelf.catalog.connect import Catalog
-from mediashelf.catalog.queries import prefix_range
+if TYPE_CHECKING:
+    from mediashelf.catalog.connect import Catalog
 
 
 class Root(NamedTuple):
@@ -78,28 +78,6 @@ def mark_seen(catalog: Catalog, root_ids: Iterable[int]) -> None:
     if ids:
         where, param = catalog.ids_in("id", ids)
         catalog.db.execute(f"UPDATE roots SET seen_ns = ? WHERE {where}", (time.time_ns(), param))
-
-
-def present_under(catalog: Catalog, prefix: bytes) -> int:
-    """How many present items are catalogued at or under `prefix`."""
-    exact, low, high = prefix_range(prefix)
-    row = catalog.db.execute(
-        "SELECT count(*) FROM items WHERE missing = 0 AND (path = ? OR (path >= ? AND path < ?))",
-        (exact, low, high),
-    ).fetchone()
-    return int(row[0])
-
-
-def on_device_under(catalog: Catalog, prefix: bytes, dev: int) -> bool:
-    """True when a present item under `prefix` was on device `dev` at its last scan
-    (one look-up in the inode index, however many items there are)."""
-    exact, low, high = prefix_range(prefix)
-    row = catalog.db.execute(
-        "SELECT EXISTS (SELECT 1 FROM items WHERE dev = ? AND missing = 0 "
-        "AND (path = ? OR (path >= ? AND path < ?)))",
-        (dev, exact, low, high),
-    ).fetchone()
-    return bool(row[0])
 
 
 class Mounts:

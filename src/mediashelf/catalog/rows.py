@@ -48,6 +48,6 @@ def item_row(ex: Extracted, folder_id: int, scan_id: int, now_ns: int) -> tuple[
     return (
         fs.path, folder_id, ex.kind, ex.format, extension(fs.path), fs.size, fs.mtime_ns, fs.dev, fs.ino,
         ex.quick_hash, now_ns, now_ns, scan_id, 0, error,
-        *[fields.get(name) for name in _FIELD_NAMES],
+        *map(fields.get, _FIELD_NAMES),
         ex.extra, folded,
     )  # fmt: skip

@@ -18,14 +18,17 @@ Conditions (each true, false or unknown for one item):
 
     Everything()         every item               Nothing()        no item
     Search(columns, s)   any of the text columns (or its folded copy) contains `s`
-    Contains(expr, s)    the expression contains `s` (ASCII letters in any case)
+                         (with `whole`: is `s`, ignoring case and accents)
+    Contains(expr, s)    the expression contains `s` (ASCII letters in any case;
+                         with `whole`: is `s`)
     Equals(expr, v)      the expression equals `v`
     Range(expr, lo, hi)  lo <= expr < hi (or <= hi); either end may be None
     Regex(expr, p)       the regular expression `p` matches somewhere in it
     Empty(expr, shape)   unknown, or empty text (`text`) or an empty list (`list`)
     NotEmpty(expr, shape), NotNull(expr)
     Truth(expr, value)   a flag is set (value True) or not set or unknown (False)
-    ListHas(expr, v)     a list (JSON array) holds `v` as one of its items
+    ListHas(expr, v)     a list (JSON array) holds `v` as one of its items (with
+                         `nocase`: ASCII letters in any case)
     Under(path)          the path itself or anything below it
     Not(c)  And(cs)  Or(cs)
 """
@@ -110,20 +113,23 @@ class Search(_Value):
     """Any of `columns` contains `needle`, ignoring case and accents.
 
     The columns are text columns with folded copies; `needle` is folded already
-    (catalog/folding.py), so it matches the folded copy as it is.
+    (catalog/folding.py), so it matches the folded copy as it is.  With `whole`, the
+    column's whole value (or its folded copy) is the needle, ignoring case.
     """
 
-    __slots__ = ("columns", "needle")
+    __slots__ = ("columns", "needle", "whole")
 
-    def __init__(self, columns: tuple[str, ...], needle: str) -> None:
-        self.columns, self.needle = columns, needle
+    def __init__(self, columns: tuple[str, ...], needle: str, whole: bool = False) -> None:
+        self.columns, self.needle, self.whole = columns, needle, whole
 
 
 class Contains(_Value):
-    __slots__ = ("expr", "needle")
+    """The expression contains `needle` (`whole`: is it), ASCII letters in any case."""
 
-    def __init__(self, expr: Expr, needle: str) -> None:
-        self.expr, self.needle = expr, needle
+    __slots__ = ("expr", "needle", "whole")
+
+    def __init__(self, expr: Expr, needle: str, whole: bool = False) -> None:
+        self.expr, self.needle, self.whole = expr, needle, whole
 
 
 class Equals(_Value):
@@ -186,10 +192,12 @@ class Truth(_Value):
 
 
 class ListHas(_Value):
-    __slots__ = ("expr", "item")
+    """One of the list's items is `item` (`nocase`: ASCII letters in any case)."""
 
-    def __init__(self, expr: Expr, item: str) -> None:
-        self.expr, self.item = expr, item
+    __slots__ = ("expr", "item", "nocase")
+
+    def __init__(self, expr: Expr, item: str, nocase: bool = False) -> None:
+        self.expr, self.item, self.nocase = expr, item, nocase
 
 
 class Under(_Value):

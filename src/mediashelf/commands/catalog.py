@@ -106,9 +106,9 @@ def cmd_prune(args: argparse.Namespace) -> int:
 
 def cmd_copy(args: argparse.Namespace) -> int:
     from mediashelf.app.transfer import copy_catalog
-    from mediashelf.catalog.location import is_server
     from mediashelf.commands.common import command_line
     from mediashelf.console import make_progress
+    from mediashelf.dburl import is_server
 
     def target(value: str) -> str:
         return value if is_server(value) else os.path.abspath(os.path.expanduser(value))

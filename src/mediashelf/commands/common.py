@@ -52,13 +52,13 @@ def applying_parent() -> argparse.ArgumentParser:
 
 
 def settings_of(args: argparse.Namespace, **flags: object) -> Settings:
-    from mediashelf.config import load_settings
+    from mediashelf.app.settings import load
 
-    return load_settings(
+    return load(
         config_path=Path(args.config) if args.config else None,
         db=args.db,
         profile=getattr(args, "profile", None),
-        **flags,  # type: ignore[arg-type]
+        **flags,
     )
 
 
@@ -92,7 +92,7 @@ def command_line() -> str:
     password masked."""
     import shlex
 
-    from mediashelf.catalog.location import masked
+    from mediashelf.dburl import masked
 
     return "shelf " + " ".join(shlex.quote(masked(a)) for a in sys.argv[1:])
 

@@ -41,10 +41,23 @@ def cmd_find(args: argparse.Namespace) -> int:
     search = find.prepare(request)
     catalog = open_db(settings)
     try:
-        _show(find.find(catalog, search), request)
+        found = find.find(catalog, search)
+        if found.template is not None and found.template.literal:
+            _literal_note(found.template.literal)
+        _show(found, request)
     finally:
         catalog.close()
     return EXIT_OK
+
+
+def _literal_note(names: tuple[str, ...]) -> None:
+    """Say once that the template shows some names as written (as beets does)."""
+    shown = ", ".join(names[:3]) + (" ..." if len(names) > 3 else "")
+    print(
+        f"shelf: note: {shown} printed as written: an unknown field or function, or a call "
+        "with too many arguments (`shelf fields` lists the fields)",
+        file=sys.stderr,
+    )
 
 
 def _show(found: Found, request: FindRequest) -> None:
@@ -62,8 +75,8 @@ def _show(found: Found, request: FindRequest) -> None:
                 out.write(dumps(album_json(album)) + "\n")
     elif found.items is not None:
         rows, mode, fields = found.items, request.mode, request.fields
-        if found.template is not None:
-            output.write_lines(rows, out, found.template.render)
+        if found.line is not None:
+            output.write_lines(rows, out, found.line)
         elif mode == "json":
             output.write_json(rows, out, fields)
         elif mode == "csv":
@@ -158,13 +171,15 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="List the catalogued items (or albums) that match a query.",
         epilog="""query syntax (each argument is one term; see `shelf fields`):
-  word              title, artist, album or albumartist contains word
+  word              title, artist, album, albumartist or genre contains word
+  =word =~word :re  those fields: exactly, exactly ignoring case, regular expression
   field:value       contains (text) or equals (numbers, kind, format ...)
-  field:=value      exactly;  field::regex  regular expression
+  field:=value      exactly;  field:=~value  ignoring case;  field::regex
   field:low..high   range: year:1990..1999 bitrate:..192 size:10M.. duration:3:00..
-                    added:2026-01.. mtime:..2024-06-30 added:-2w..
+                    added:2026-01.. mtime:..2024-06-30T18:00 added:-2w..
   field:            field is empty;  has:cover  has:lyrics  has:mbid  has:gps
-  -term  ^term      not;  a lone , between terms means or
+  -term  ^term      not (after `--`: shelf find -- -genre:rock)
+  a b , c d         (a and b) or (c and d); `a b, c d` too
   field+  field-    sort (artist+ year- title+); default: by path
 examples:
   shelf find beatles year:1960..1969 format:flac

@@ -35,11 +35,13 @@ def cmd_scan(args: argparse.Namespace) -> int:
             args.paths,
             full=args.full,
             sink=sink,
+            accept_missing=args.accept_missing,
             accept_volume=args.accept_volume,
         )
     print_scan_summary(summary, sys.stdout, args.json)
-    for _, why in summary.stopped:  # the mount guard's: rows left as they were
-        print(f"shelf: scan stopped: {why}", file=sys.stderr)
+    if args.json:  # (the summary lines say so otherwise)
+        for h in summary.held:  # the mount guard's: rows left as they were
+            print(f"shelf: scan held {h.message()}", file=sys.stderr)
     if summary.interrupted:
         done = sum(summary.counts[k] for k in ("added", "changed", "moved", "failed"))
         print(
@@ -81,6 +83,8 @@ def print_scan_summary(summary: ScanSummary, out: TextIO, json_mode: bool) -> No
         f"  peak memory: main {summary.peak_rss_mb.get('main', 0):.0f} MB, "
         f"workers {summary.peak_rss_mb.get('workers', 0):.0f} MB",
     ]
+    for h in summary.held:
+        lines.append(f"  held: {printable_path(h.root)} {h.reason}")
     for f in summary.failures[:10]:
         lines.append(f"  ! {f.kind}: {printable_path(f.path)}: {f.message}")
     if summary.failure_count > 10:
@@ -119,6 +123,12 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         action="append",
         metavar="GLOB",
         help="skip names (or root-relative paths with '/') matching GLOB; repeatable",
+    )
+    s.add_argument(
+        "--accept-missing",
+        action="store_true",
+        help="mark files gone even when more than hold_missing_share of a root vanished "
+        "at once (the mount guard holds such marks by default)",
     )
     s.add_argument(
         "--follow-symlinks", action="store_true", help="follow symbolic links (loops are detected)"

@@ -47,6 +47,14 @@ def path_rule(path: bytes) -> tuple[int, int, bytes]:
     return (1 if _COPY_MARKER.search(stem) else 0, len(path), path)
 
 
+def tag_completeness(row: Row) -> tuple[int, int]:
+    """(tags present, tags counted): the tags the ranking weighs, and the recording id."""
+    present = sum(1 for t in _TAGS if row.get(t) not in (None, "")) + (
+        1 if row.get("mb_recordingid") else 0
+    )
+    return present, len(_TAGS) + 1
+
+
 def quality(row: Row) -> tuple[int | float, ...]:
     """Larger is better."""
     if row["kind"] == "image":
@@ -54,13 +62,12 @@ def quality(row: Row) -> tuple[int | float, ...]:
         lossless = 1 if (row["format"] or "").lower() in _LOSSLESS_IMAGES else 0
         return (pixels, lossless, row["size"] or 0)
     if row["kind"] == "audio":
-        tags = sum(1 for t in _TAGS if row[t] not in (None, ""))
         return (
             1 if row["lossless"] else 0,
             row["bitrate"] or 0,
             row["samplerate"] or 0,
             1 if row["cover_count"] else 0,
-            tags + (1 if row["mb_recordingid"] else 0),
+            tag_completeness(row)[0],
         )
     return ()
 

@@ -242,8 +242,6 @@ _AUDIO_MAGIC = (
 
 # MP4/MOV/3GP, ASF and Ogg files with a video stream have audio extensions: the audio
 # reader reads their tags and hands the file on to the video reader itself.
-register(
-    Reader("audio", "mediashelf.extract.audio.read", frozenset(EXTENSION_FORMATS), _AUDIO_MAGIC)
-)
+register(Reader("audio", "mediashelf.extract.av", frozenset(EXTENSION_FORMATS), _AUDIO_MAGIC))
 register(Reader("image", "mediashelf.extract.image.read", IMAGE_EXTENSIONS))
 register(Reader("video", "mediashelf.extract.video.read", VIDEO_EXTENSIONS))

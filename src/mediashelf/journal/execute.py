@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Final
 
@@ -51,12 +52,20 @@ class _Ticks:
 
 @contextlib.contextmanager
 def _interruptible() -> Iterator[list[bool]]:
-    """SIGINT/SIGTERM set a flag checked between operations (the batch then finishes)."""
+    """SIGINT/SIGTERM set a flag checked between operations (the batch then finishes).
+
+    Only a process's main thread can hear signals: a run in another thread (a web
+    server's request) is not interrupted by them; a signal stops the server instead,
+    which waits for the run to end.
+    """
     flag = [False]
 
     def handler(signum: int, frame: Any) -> None:
         flag[0] = True
 
+    if threading.current_thread() is not threading.main_thread():
+        yield flag
+        return
     old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield flag

@@ -6,31 +6,48 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Sequence
-from typing import TextIO
+from typing import Any, TextIO
 
 from mediashelf.catalog.journal import Run
 from mediashelf.console import dumps, printable_path
 from mediashelf.journal.results import Outcome
 
 
+def outcome_object(outcome: Outcome, conflicts: int = 0) -> dict[str, Any]:
+    """A run's outcome as JSON: `{run, status, counts, conflicts, failures, notes}`."""
+    return {
+        "run": outcome.run_id,
+        "status": outcome.status,
+        "counts": outcome.counts,
+        "conflicts": conflicts,
+        "failures": [{"path": os.fsdecode(p), "reason": r} for p, r in outcome.failures],
+        "notes": outcome.notes,
+    }
+
+
+def _started(run: Run) -> str:
+    return dt.datetime.fromtimestamp(run.started_ns / 1e9).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def run_object(run: Run) -> dict[str, Any]:
+    """A run of the history as JSON (what `shelf history --json` prints)."""
+    return {
+        "id": run.id,
+        "started": _started(run),
+        "command": run.command,
+        "mode": run.mode,
+        "status": run.status,
+        "counts": run.counts,
+        "undo_of": run.undo_of,
+        "undone_by": run.undone_by,
+        "host": run.host,
+    }
+
+
 def print_outcome(outcome: Outcome, conflicts: int, out: TextIO, *, json_mode: bool) -> None:
     """What a run did; `conflicts`: files its plan left where they are."""
     if json_mode:
-        out.write(
-            dumps(
-                {
-                    "run": outcome.run_id,
-                    "status": outcome.status,
-                    "counts": outcome.counts,
-                    "conflicts": conflicts,
-                    "failures": [
-                        {"path": os.fsdecode(p), "reason": r} for p, r in outcome.failures
-                    ],
-                    "notes": outcome.notes,
-                }
-            )
-            + "\n"
-        )
+        out.write(dumps(outcome_object(outcome, conflicts)) + "\n")
         return
     done = ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in sorted(outcome.counts.items()))
     out.write(f"run {outcome.run_id} {outcome.status}: {done or 'nothing done'}\n")
@@ -56,25 +73,10 @@ def print_outcome(outcome: Outcome, conflicts: int, out: TextIO, *, json_mode: b
 
 def print_history(runs: Sequence[Run], out: TextIO, *, json_mode: bool) -> None:
     for run in runs:
-        when = dt.datetime.fromtimestamp(run.started_ns / 1e9).strftime("%Y-%m-%d %H:%M:%S")
         if json_mode:
-            out.write(
-                dumps(
-                    {
-                        "id": run.id,
-                        "started": when,
-                        "command": run.command,
-                        "mode": run.mode,
-                        "status": run.status,
-                        "counts": run.counts,
-                        "undo_of": run.undo_of,
-                        "undone_by": run.undone_by,
-                        "host": run.host,
-                    }
-                )
-                + "\n"
-            )
+            out.write(dumps(run_object(run)) + "\n")
             continue
+        when = _started(run)
         state = run.status + (f", undone by {run.undone_by}" if run.undone_by else "")
         counts = ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in sorted(run.counts.items()))
         out.write(f"{run.id:>4}  {when}  {run.mode:<8} {state:<22} {counts}\n      {run.command}\n")

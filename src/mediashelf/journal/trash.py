@@ -15,14 +15,12 @@ import time
 from urllib.parse import quote
 
 from mediashelf.journal.fileops import fsync_dir, removed_on_error, rename_noreplace
+from mediashelf.xdg import data_home
 
 
 def home_trash() -> bytes:
     """$XDG_DATA_HOME/Trash ($XDG_DATA_HOME: ~/.local/share when unset or relative)."""
-    data = os.environ.get("XDG_DATA_HOME", "")
-    if not os.path.isabs(data):
-        data = os.path.join(os.path.expanduser("~"), ".local", "share")
-    return os.path.join(os.fsencode(data), b"Trash")
+    return os.path.join(os.fsencode(data_home()), b"Trash")
 
 
 def _device(path: bytes) -> int:

@@ -9,13 +9,12 @@ album: it is rendered and built once per album, and only the file name per item.
 from __future__ import annotations
 
 import os
-from typing import Any, Final
+from typing import Any
 
 from mediashelf.catalog.dialect import Compiled
 from mediashelf.config import OrganizeSettings
 from mediashelf.organize.presets import DEFAULT_TEMPLATES, PRESETS
 from mediashelf.query import compile_query
-from mediashelf.query.display import FIELD_SOURCES, TEMPLATE_FIELDS, columns_for
 from mediashelf.query.parse import parse_string
 from mediashelf.template import engine as tmpl
 from mediashelf.template.destination import build_destination
@@ -25,36 +24,18 @@ from mediashelf.template.sanitize import (
     sanitize_component,
     sanitize_value,
 )
-from mediashelf.template.values import (
-    AUNIQUE_INPUTS,
-    NEEDED,
-    ORGANIZE_FIELDS,
-    AlbumUnique,
-    item_values,
-)
-
-#: the catalog columns a template field is computed from (organize's own fields too)
-_FIELD_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
-    **FIELD_SOURCES,
-    # organize's values (values.py) read more than the plain field
-    "year": ("kind", "taken", "mtime_ns", "date", "year"),
-    "month": ("kind", "taken", "mtime_ns", "date"),
-    "day": ("kind", "taken", "mtime_ns", "date"),
-    "albumartist": ("albumartist", "compilation", "artist"),
-    "title": ("title", "path"),
-    "stem": ("path",),
-    "folder": ("path",),
-}
+from mediashelf.template.unique import AUNIQUE_INPUTS, Uniques
+from mediashelf.template.values import NEEDED, ORGANIZE_FIELDS, item_values, sources
 
 
 def _key_columns(part: tmpl.Template) -> tuple[str, ...] | None:
     """Every column the rendering of `part` depends on (a memo key for it), or None
-    when that is not known in advance (%aunique with fields of its own)."""
-    if "aunique" in part.calls and "%aunique{}" not in part.source.replace(" [folder]", ""):
+    when that is not known in advance (%aunique with fields of its own, %sunique)."""
+    if "sunique" in part.calls or (
+        "aunique" in part.calls and "%aunique{}" not in part.source.replace(" [folder]", "")
+    ):
         return None
-    cols: set[str] = set()
-    for name in part.fields:
-        cols.update(_FIELD_COLUMNS.get(name, (name,)))
+    cols = sources(part.fields)
     if "aunique" in part.calls:
         cols.update(AUNIQUE_INPUTS)
     return tuple(sorted(cols))
@@ -67,7 +48,7 @@ class Destinations:
         self,
         dest: bytes,
         settings: OrganizeSettings,
-        aunique: AlbumUnique,
+        uniques: Uniques,
         *,
         template: str | None = None,
         preset: str | None = None,
@@ -88,12 +69,12 @@ class Destinations:
         )
         #: (query, template) pairs, first match wins
         self.templates = [(query, tmpl.parse(text, ORGANIZE_FIELDS)) for query, text in pairs]
-        self.aunique = aunique
+        self.uniques = uniques
         fields: set[str] = set()
         for _, t in self.templates:
             fields |= t.fields
         #: the catalog columns the templates read
-        self.columns = sorted({*columns_for(fields & TEMPLATE_FIELDS), *NEEDED})
+        self.columns = sorted({*sources(fields), *NEEDED})
         self.checked_dirs: set[bytes] = set()  # folders found inside DEST
         self.missing_dirs: set[bytes] = set()  # folders found not to exist yet
         self._cleaned: dict[str, str] = {}
@@ -121,7 +102,7 @@ class Destinations:
         Raises PlanError when it would be outside DEST or beyond the path limit."""
         template = self.templates[index][1]
         values = item_values(row, self._clean)
-        funcs = {"aunique": self.aunique.function(row, self._clean)}
+        funcs = self.uniques.functions(row, self._clean)
         split = self._splits.get(id(template))
         if split is None:
             rendered = template.render(values, funcs, clean=self._clean)

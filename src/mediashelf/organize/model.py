@@ -22,6 +22,10 @@ class Request:
     template: str | None = None  # overrides the template set
     preset: str | None = None  # a named template set instead of the settings' one
     sidecars: bool = True
+    #: only files in these folders or below them (none: wherever they are)
+    within: tuple[bytes, ...] = ()
+    #: leave files whose metadata could not be read where they are
+    skip_failed: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ import os
 from collections import defaultdict
 from typing import Any, Final
 
+from mediashelf.catalog import tree
 from mediashelf.catalog.connect import Catalog
 from mediashelf.catalog.journal import Step
 from mediashelf.catalog.organize import plan_rows
@@ -26,7 +27,7 @@ from mediashelf.organize.order import order
 from mediashelf.organize.presets import PRESETS
 from mediashelf.organize.sidecars import add_album_sidecars, add_photo_sidecars
 from mediashelf.query import compile_query, parse
-from mediashelf.template.values import AlbumUnique
+from mediashelf.template.unique import Uniques
 
 __all__ = ["Conflict", "Op", "Plan", "Request", "make_plan", "plan_steps"]
 
@@ -57,7 +58,7 @@ class _Planner:
         self.dests = Destinations(
             self.dest,
             settings,
-            AlbumUnique(catalog),
+            Uniques(catalog),
             template=req.template,
             preset=req.preset,
         )
@@ -156,6 +157,19 @@ class _Planner:
     def _rows(self) -> list[tuple[dict[str, Any], int]]:
         """Matching items with the template each one takes; those with none are counted."""
         user = compile_query(parse(list(self.req.query)), missing=False)
+        scope: list[tree.Node] = []
+        if self.req.within:
+            scope.append(tree.Or(tuple(tree.Under(p) for p in self.req.within)))
+        if self.req.skip_failed:
+            scope.append(tree.Truth(tree.IsSet("error"), False))
+        if scope:
+            user = tree.Compiled(
+                tree.And((user.filter, *scope)),
+                user.sort,
+                user.missing,
+                user.uses_regex,
+                user.fields,
+            )
         rows = plan_rows(self.catalog, user, self.dests.queries(), self.dests.columns)
         self.plan.unmatched = sum(1 for index, _ in rows if index is None)
         where = placement(self.catalog)

@@ -19,8 +19,8 @@ from mediashelf.query import values as v
 from mediashelf.query.fields import FIELDS, HAS, Field, lookup, suggest
 from mediashelf.query.parse import Query, Sort, Term
 
-#: the fields a bare word searches
-BARE_FIELDS: Final = ("title", "artist", "album", "albumartist")
+#: the fields a bare word searches (beets searches comments too: see the README)
+BARE_FIELDS: Final = ("title", "artist", "album", "albumartist", "genre")
 #: the kinds of field whose values sort without regard to case
 _NOCASE: Final = frozenset(("text", "keyword", "list"))
 _SHAPES: Final[dict[str, t.Shape]] = {
@@ -67,9 +67,7 @@ class _Compiler:
 
     def _positive(self, term: Term) -> t.Node:
         if term.field is None:
-            if _looks_like_path(term.value, self.cwd):  # beets: a bare path is a path query
-                return self.path(t.Column("path"), "contains", term.value)
-            return t.Search(BARE_FIELDS, fold(term.value))
+            return self._bare(term)
         if term.op == "has":
             return self._has(term)
         f = lookup(term.field)
@@ -84,6 +82,19 @@ class _Compiler:
         except v.BadValue as e:
             raise _bad(term, str(e)) from None
 
+    def _bare(self, term: Term) -> t.Node:
+        """A term without a field: a path that exists, or a test on the fields words search."""
+        if term.op == "bare":
+            if _looks_like_path(term.value, self.cwd):  # beets: a bare path is a path query
+                return self.path(t.Column("path"), "contains", term.value)
+            return t.Search(BARE_FIELDS, fold(term.value))
+        if term.op == "iexact":
+            return t.Search(BARE_FIELDS, fold(term.value), whole=True)
+        if term.op == "regex":
+            self._check_regex(term)
+            return t.Or(tuple(t.Regex(t.Column(c), term.value) for c in BARE_FIELDS))
+        return t.Or(tuple(t.Equals(t.Column(c), term.value) for c in BARE_FIELDS))
+
     def _has(self, term: Term) -> t.Node:
         if term.value in HAS:
             return HAS[term.value][0]
@@ -94,7 +105,7 @@ class _Compiler:
             return t.Not(t.Nothing())
         return t.NotEmpty(f.expr, _SHAPES.get(f.kind, "value"))
 
-    def _regex(self, term: Term, f: Field) -> t.Node:
+    def _check_regex(self, term: Term) -> None:
         import regex
 
         try:
@@ -102,6 +113,9 @@ class _Compiler:
         except regex.error as e:
             raise _bad(term, f"not a valid regular expression ({e})") from None
         self.uses_regex = True
+
+    def _regex(self, term: Term, f: Field) -> t.Node:
+        self._check_regex(term)
         return t.Regex(f.expr, term.value)
 
     # -- by field kind ------------------------------------------------------------------
@@ -110,9 +124,10 @@ class _Compiler:
         value = _whole(term)
         if term.op == "exact":
             return t.Equals(f.expr, value)
+        whole = term.op == "iexact"
         if f.folded and isinstance(f.expr, t.Column):
-            return t.Search((f.expr.name,), fold(value))
-        return t.Contains(f.expr, fold(value))
+            return t.Search((f.expr.name,), fold(value), whole=whole)
+        return t.Contains(f.expr, fold(value), whole=whole)
 
     def keyword(self, term: Term, f: Field) -> t.Node:
         return t.Equals(f.expr, _whole(term).strip().lower())
@@ -127,8 +142,10 @@ class _Compiler:
         if term.op == "range":
             low = bound(term.value) if term.value else None
             high = bound(term.high) if term.high else None
+            if low is not None and high is not None and low > high:  # back to front
+                low, high = high, low
             return t.Range(f.expr, low, high, high_inclusive=True)
-        if term.op == "exact":
+        if term.op in ("exact", "iexact"):
             return t.Equals(f.expr, bound(term.value))
         lo, hi = single(term.value)
         if lo == hi - 1 and isinstance(lo, int):
@@ -167,10 +184,11 @@ class _Compiler:
 
     def _dates(self, term: Term) -> tuple[v.DateSpan | None, v.DateSpan | None]:
         if term.op == "range":
-            return (
-                v.date_span(term.value) if term.value else None,
-                v.date_span(term.high) if term.high else None,
-            )
+            low = v.date_span(term.value) if term.value else None
+            high = v.date_span(term.high) if term.high else None
+            if low is not None and high is not None and low.start >= high.end:
+                return high, low  # back to front, as beets reads it: `2014..2013`
+            return low, high
         span = v.date_span(term.value)
         return span, span
 
@@ -181,7 +199,7 @@ class _Compiler:
         )
 
     def datetext(self, term: Term, f: Field) -> t.Node:
-        if term.op == "exact":
+        if term.op in ("exact", "iexact"):
             return t.Equals(f.expr, term.value)
         low, high = self._dates(term)
         return t.Range(
@@ -197,8 +215,8 @@ class _Compiler:
 
     def listing(self, term: Term, f: Field) -> t.Node:
         value = _whole(term)
-        if term.op == "exact":
-            return t.ListHas(f.expr, value)
+        if term.op in ("exact", "iexact"):
+            return t.ListHas(f.expr, value, nocase=term.op == "iexact")
         return t.Contains(f.expr, value)
 
     def path_term(self, term: Term, f: Field) -> t.Node:
@@ -207,21 +225,23 @@ class _Compiler:
     def path(self, expr: t.Expr, op: str, value: str) -> t.Node:
         raw = os.path.expanduser(os.fsencode(value))
         full = os.path.normpath(os.path.join(self.cwd, raw))
-        return t.Equals(expr, full) if op == "exact" else t.Under(full)
+        return t.Equals(expr, full) if op in ("exact", "iexact") else t.Under(full)
 
     # -- sorting ------------------------------------------------------------------------
 
     def order(self, sort: list[Sort]) -> tuple[t.SortKey, ...]:
-        """The sort keys, unknown values last, then by path."""
+        """The sort keys, unknown values last, then by path.  Text sorts without regard
+        to case, paths too (as beets sorts them); the path's bytes break any tie."""
         keys = []
         for s in sort:
             f = lookup(s.field)
             if f.kind == "path":
-                keys.append(t.SortKey(f.expr, s.descending, nulls_last=False))
+                keys.append(t.SortKey(f.expr, s.descending, nocase=True, nulls_last=False))
             else:
                 keys.append(t.SortKey(f.expr, s.descending, nocase=f.kind in _NOCASE))
-        if not any(s.field == "path" for s in sort):
-            keys.append(t.SortKey(t.Column("path"), nulls_last=False))
+        last = next((s for s in reversed(sort) if s.field == "path"), None)
+        descending = last.descending if last is not None else False
+        keys.append(t.SortKey(t.Column("path"), descending, nulls_last=False))
         return tuple(keys)
 
 

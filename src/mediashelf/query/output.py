@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import IO, Any, Final
 
 from mediashelf.catalog.find import Row
-from mediashelf.catalog.queries import iso_utc
+from mediashelf.catalog.values import iso_utc
 from mediashelf.console import dumps
 from mediashelf.model import AUDIO_FIELD_NAMES, BOOL_FIELDS, LIST_FIELDS, VISUAL_FIELDS
-from mediashelf.query.display import row_values
+from mediashelf.query.display import cell_values
 
 #: every JSON object starts with these
 COMMON_FIELDS: Final = ("id", "path", "kind", "format", "ext", "size", "mtime_ns", "added")
@@ -84,13 +84,11 @@ def item_object(row: Row, fields: Sequence[str] | None = None) -> dict[str, Any]
     return obj
 
 
-def write_lines(
-    rows: Iterable[Row], out: IO[str], render: Callable[[Callable[[str], str]], str]
-) -> int:
-    """One line per row: `render` (a template's) over the row's values."""
+def write_lines(rows: Iterable[Row], out: IO[str], line: Callable[[Row], str]) -> int:
+    """One line per row, as `line` (a template's) writes it."""
     n = 0
     for row in rows:
-        out.write(render(row_values(row)) + "\n")
+        out.write(line(row) + "\n")
         n += 1
     return n
 
@@ -115,7 +113,7 @@ def write_csv(rows: Iterable[Row], out: IO[str], fields: Sequence[str] | None) -
     writer.writerow(names)
     n = 0
     for row in rows:
-        values = row_values(row)
+        values = cell_values(row)
         writer.writerow(
             [
                 os.fsdecode(row["path"]) if k == "path" else row["mtime_ns"] if k == "mtime_ns"

@@ -121,8 +121,9 @@ def boolean(text: str) -> bool:
 
 # -- dates ---------------------------------------------------------------------------------
 
+#: ISO 8601 at any precision, lower-cased first: the date and time apart by `t` or a space
 _DATE = re.compile(
-    r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2})(?:[T ](\d{1,2})(?::(\d{2})(?::(\d{2}))?)?)?)?)?$"
+    r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2})(?:[t ](\d{1,2})(?::(\d{2})(?::(\d{2}))?)?)?)?)?$"
 )
 _RELATIVE = re.compile(r"([+-]?)(\d+)\s*([dwmy])$", re.IGNORECASE)
 
@@ -142,7 +143,8 @@ def _add_months(d: dt.datetime, months: int) -> dt.datetime:
 
 
 def date_span(text: str, *, now: dt.datetime | None = None) -> DateSpan:
-    """'2026', '2026-01', '2026-01-15', '2026-01-15T10:30', 'today', 'yesterday', '-2w'."""
+    """'2026', '2026-01', '2026-01-15', '2026-01-15T10:30' (or `t`, or a space, between the
+    date and the time), 'today', 'yesterday', '-2w'."""
     t = text.strip().lower()
     now = now or dt.datetime.now()
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -165,7 +167,10 @@ def date_span(text: str, *, now: dt.datetime | None = None) -> DateSpan:
         return DateSpan(start, start + dt.timedelta(days=1), 3)
     m = _DATE.match(t)
     if not m:
-        raise BadValue(f"{text!r} is not a date (examples: 2026, 2026-01, 2026-01-15, today, -2w)")
+        raise BadValue(
+            f"{text!r} is not a date "
+            "(examples: 2026, 2026-01, 2026-01-15, 2026-01-15T10:30, today, -2w)"
+        )
     parts = [int(g) for g in m.groups() if g is not None]
     y, mo, d, h, mi, sec = parts + [1, 1, 1, 0, 0, 0][len(parts) :]
     try:

@@ -84,7 +84,7 @@ class FolderChanges:
     def __init__(self, folder_id: int, unchanged: int, missing: list[int]) -> None:
         self.folder_id = folder_id
         self.unchanged = unchanged
-        #: rows this folder no longer has, marked missing
+        #: rows this folder no longer has (the driver marks them missing)
         self.missing = missing
         #: rows found again at a new path, by inode: (row id, old path, new path)
         self.moved: list[tuple[int, bytes, bytes]] = []
@@ -130,8 +130,7 @@ class DiffPhase:
         fid = writer.folder_id(listing.dir)
         rows = writer.folder_rows(fid) if entry is not None or self.has_items else {}
         d = diff_listing(listing, rows, full=self.full)
-        out = FolderChanges(fid, d.unchanged, d.missing)
-        writer.mark_missing(d.missing)
+        out = FolderChanges(fid, d.unchanged, d.missing)  # marked by the driver, at the end
         for row_id, fs in d.refingerprint:
             writer.refingerprint(row_id, fs)
         out.tasks = [(fs, fid, "changed") for _, fs in d.changed]

@@ -1,11 +1,12 @@
 """`run_scan`: the driver that wires the scan's phases together and times each.
 
-    guard    roots whose volume is not there are stopped      scan.guard
     walk     list folders                                     scan.walk
     diff     each folder against its rows; renames by inode   scan.diff, scan.moves
     extract  read new and changed files in worker processes   scan.extract, scan.pool
     write    their rows into the catalog; moves by content    scan.write, scan.moves
     (then)   catalogued folders the walk did not see: missing
+    guard    roots that look unmounted (or hold another volume) are not walked; files
+             gone are marked missing unless too many of a root vanished  scan.guard
 
 The phases stream: the walk runs ahead, each folder is diffed as it is listed, files
 to read go to the pool in batches, and batches are written as they come back.  Plain
@@ -17,16 +18,12 @@ the walk and the diff run in this process, extraction in a process pool (inline 
 
 from __future__ import annotations
 
-import dataclasses
-import signal
+import os
 import time
-from collections.abc import Iterator
-from types import FrameType
-from typing import Any
+from collections.abc import Collection, Iterator, Sequence
 
 from mediashelf.catalog.connect import Catalog
 from mediashelf.catalog.folders import folders_under
-from mediashelf.catalog.roots import Mounts, this_host
 from mediashelf.catalog.scans import (
     finish_scan,
     has_items,
@@ -40,49 +37,16 @@ from mediashelf.events import FileEvent, NullSink, Sink
 from mediashelf.model import Failure, Listing, display_path
 from mediashelf.scan.diff import DiffPhase, FolderChanges
 from mediashelf.scan.extract import Task, peak_rss_kb
-from mediashelf.scan.guard import guard
+from mediashelf.scan.guard import Guard, outermost
+from mediashelf.scan.guard import under_any as _under
 from mediashelf.scan.pool import Completed, ExtractPool
 from mediashelf.scan.summary import ScanSummary
-from mediashelf.scan.walk import Unchanged, WalkStats, parallel_walk, walk
+from mediashelf.scan.walk import Unchanged, WalkStats, parallel_walk, renamed, walk
 from mediashelf.scan.write import WritePhase, Written
+from mediashelf.signals import StopRequest
 
 #: files diffed but not yet sent to the pool: lets the walk run ahead for the ETA
 MAX_QUEUED = 50_000
-
-
-class _Stop:
-    """Ctrl-C / SIGTERM: the first asks for a clean stop, the second aborts at once."""
-
-    def __init__(self) -> None:
-        self.requested = False
-        self._previous: dict[int, Any] = {}
-
-    def _handler(self, signum: int, frame: FrameType | None) -> None:
-        if self.requested:
-            raise KeyboardInterrupt
-        self.requested = True
-
-    def __enter__(self) -> _Stop:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            self._previous[sig] = signal.signal(sig, self._handler)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for sig, handler in self._previous.items():
-            signal.signal(sig, handler)
-
-
-def _under(path: bytes, roots: list[bytes]) -> bool:
-    return any(path == r or path.startswith(r.rstrip(b"/") + b"/") for r in roots)
-
-
-def outermost(roots: list[bytes]) -> list[bytes]:
-    """Drop repeated roots and roots inside another one, so nothing is walked twice."""
-    kept: list[bytes] = []
-    for root in sorted(set(roots), key=len):
-        if not _under(root, kept):
-            kept.append(root)
-    return kept
 
 
 def run_scan(
@@ -92,27 +56,55 @@ def run_scan(
     *,
     full: bool = False,
     progress: Sink | None = None,
+    within: Sequence[bytes] = (),
+    shallow: Collection[bytes] = (),
+    accept_missing: bool = False,
     accept_volume: bool = False,
 ) -> ScanSummary:
     """Bring the catalog in step with the files under `roots`.
 
-    The caller holds the catalog's writer lease.  Roots whose volume is not there
-    are stopped first, their rows left as they were (scan.guard; `accept_volume`:
-    the user vouches for what is mounted at the roots now).  Interrupts (SIGINT/SIGTERM)
-    stop the walk, let running batches finish, commit and return with `interrupted`
-    set.  `progress` hears the files found and done, and each file that failed or moved.
+    The caller holds the catalog's writer lease.  Interrupts (SIGINT/SIGTERM) stop the
+    walk, let running batches finish, commit and return with `interrupted` set.
+    `progress` hears the files found and done, and each file that failed or moved.
+
+    `within`: the folders the user named, when `roots` are folders inside them (a
+    watcher rescanning the folders that changed): the mount guard judges those, and
+    excludes with a `/` are relative to them.  Roots in `shallow` are listed without
+    their sub-folders.  `accept_missing`: mark files gone even if more than the
+    guard's share of a root vanished at once.  `accept_volume`: the user vouches for
+    what is mounted at the roots now (the guard lets every root through and records
+    its identity afresh).
     """
     t_start = time.perf_counter()
-    host = this_host()
-    guarded = guard(catalog, outermost(roots), host, accept=accept_volume)
-    roots = guarded.roots
-    options = {"full": full, "profile": settings.profile_name, "jobs": settings.jobs}
-    scan_id = start_scan(catalog, [display_path(r) for r in roots], options, host)
-    scan = _Scan(catalog, settings, roots, scan_id, full, progress or NullSink(), guarded.mounts)
-    scan.summary.stopped = [(display_path(s.root), s.reason) for s in guarded.stopped]
-    with _Stop() as stop:
+    deep = outermost([r for r in roots if r not in shallow])
+    roots = deep + sorted({r for r in shallow if not _under(r, deep)})
+    options: dict[str, object] = {
+        "full": full,
+        "profile": settings.profile_name,
+        "jobs": settings.jobs,
+    }
+    if within:  # recorded as a scan of the roots (where emptied folders stop being pruned)
+        options["folders"] = len(roots)
+    guard = Guard(
+        catalog,
+        list(within) or roots,
+        share=settings.hold_missing_share,
+        minimum=settings.hold_missing_min,
+        accept=accept_missing,
+        accept_volume=accept_volume,
+    )
+    held = guard.check()  # a root the guard holds is not walked: nothing is marked missing
+    roots = [r for r in roots if not _under(r, [h.root for h in held])]
+    guard.record([r for r in guard.roots if not _under(r, [h.root for h in held])])
+    scan_id = start_scan(catalog, [display_path(r) for r in (within or roots)], options, guard.host)
+    scan = _Scan(catalog, settings, roots, scan_id, full, progress or NullSink(), guard, shallow)
+    scan.summary.held = held
+    if within:  # a folder inside the roots that is gone was deleted: the sweep says so
+        scan.roots = [r for r in scan.roots if os.path.lexists(r)]
+    with StopRequest() as stop:
         try:
             scan.stream(stop)
+            scan.settle_missing()
             scan.timed_commit()
         except BaseException:
             scan.writer.rollback()
@@ -122,15 +114,6 @@ def run_scan(
         finally:
             scan.pool.close()
     return scan.finish(time.perf_counter() - t_start)
-
-
-def _to_canon(item: Listing | Failure | Unchanged, mounts: Mounts) -> Listing | Failure | Unchanged:
-    """A walk's result with its paths as the catalog has them (another host's mount)."""
-    if isinstance(item, Listing):
-        return dataclasses.replace(item, dir=mounts.canon(item.dir))
-    if isinstance(item, Unchanged):
-        return Unchanged([mounts.canon(f) for f in item.folders], item.files, item.bytes)
-    return dataclasses.replace(item, path=mounts.canon(item.path))
 
 
 class _Scan:
@@ -144,21 +127,30 @@ class _Scan:
         scan_id: int,
         full: bool,
         sink: Sink,
-        mounts: Mounts,
+        guard: Guard,
+        shallow: Collection[bytes],
     ) -> None:
         profile = settings.profile
         self.catalog = catalog
         self.settings = settings
-        self.roots = roots  # as this host sees them; the catalog's paths: `mounts.canon`
-        self.mounts = mounts
         self.full = full
         self.sink = sink
+        self.guard = guard
         self.summary = ScanSummary(scan_id, [display_path(r) for r in roots])
+        self.roots = roots  # as this host sees them; the catalog's paths: `mounts.canon`
+        self.mounts = mounts = guard.mounts
+        self.shallow = {r for r in shallow if r in roots}
         canon_roots = [mounts.canon(r) for r in roots]
         self.known = folders_under(catalog, canon_roots)
         folder_ids = {path: entry[0] for path, entry in self.known.items()}
         self.writer = Writer(catalog, scan_id, profile.write_batch, folder_ids, canon_roots)
         self.pool = ExtractPool(settings.jobs, profile.timeout, profile.memory_mb, scan_id)
+        if self.shallow:  # a shallow root answers for itself, not for its sub-folders
+            shallow_canon = {mounts.canon(r) for r in self.shallow}
+            deep = [c for r, c in zip(roots, canon_roots, strict=True) if r not in self.shallow]
+            for path in [p for p in self.known if p not in shallow_canon]:
+                if not _under(path, deep):
+                    del self.known[path]
         catalogued = has_items(catalog)
         self.diff = DiffPhase(
             self.writer, self.known, full=full, has_items=catalogued, local=mounts.local
@@ -167,13 +159,16 @@ class _Scan:
         self.seconds = {"walk": 0.0, DiffPhase.name: 0.0, WritePhase.name: 0.0}
         self.walk_stats = WalkStats()
         self.seen: set[bytes] = set()  # folders listed
-        self.missing: set[int] = set()  # rows marked missing by this scan
+        #: rows whose file is gone (row id → its folder), marked missing at the end
+        self.missing: dict[int, bytes] = {}
+        self.missing_folders: dict[bytes, int] = {}  # their folders' ids
+        self.swept: set[int] = set()  # folders gone
         self.queue: list[Task] = []  # files diffed, not yet sent to the pool
         self.catalogued_failures = 0  # failed files catalogued with their error
 
     # -- the phases, streaming -----------------------------------------------------------
 
-    def stream(self, stop: _Stop) -> None:
+    def stream(self, stop: StopRequest) -> None:
         listed = self._walk()
         seconds = self.seconds
         while not stop.requested:
@@ -183,7 +178,7 @@ class _Scan:
             if item is None:
                 break
             if not self.mounts.identity:  # the catalog's paths, not this host's
-                item = _to_canon(item, self.mounts)
+                item = renamed(item, self.mounts.canon)
             if isinstance(item, Listing):
                 self._diff(item)
             elif isinstance(item, Unchanged):
@@ -207,7 +202,8 @@ class _Scan:
 
     def _walk(self) -> Iterator[Listing | Failure | Unchanged]:
         s = self.settings
-        if s.jobs > 1 and self.known and not self.full and not s.follow_symlinks:
+        base = self.guard.root_of
+        if s.jobs > 1 and self.known and not (self.full or s.follow_symlinks or self.shallow):
             # a rescan: split the walk over processes (see parallel_walk)
             known = self.known
             if not self.mounts.identity:
@@ -219,6 +215,7 @@ class _Scan:
                 exclude=s.exclude,
                 one_file_system=s.one_file_system,
                 stats=self.walk_stats,
+                base=base,
             )
         return walk(
             self.roots,
@@ -226,6 +223,8 @@ class _Scan:
             follow_symlinks=s.follow_symlinks,
             one_file_system=s.one_file_system,
             stats=self.walk_stats,
+            shallow=self.shallow,
+            base=base,
         )
 
     def _unchanged(self, item: Unchanged) -> None:
@@ -250,17 +249,18 @@ class _Scan:
             summary.counts["unchanged"] += n
             sink.done(n)
         else:
-            self._take(changes)
+            self._take(changes, listing.dir)
         self.seconds[DiffPhase.name] += time.perf_counter() - t0
 
-    def _take(self, changes: FolderChanges) -> None:
+    def _take(self, changes: FolderChanges, folder: bytes) -> None:
         """Count what the diff of a folder did, and queue its files to read."""
         counts = self.summary.counts
         counts["unchanged"] += changes.unchanged
         if changes.missing:
-            self.missing.update(changes.missing)
+            self._gone(changes.missing, folder, changes.folder_id)
         if changes.dropped or changes.moved:
-            self.missing.difference_update(changes.dropped)
+            for row_id in changes.dropped:
+                self.missing.pop(row_id, None)
             counts["moved"] += len(changes.moved)
             self._moved(changes.moved)
         self.sink.done(changes.unchanged + len(changes.moved))
@@ -302,7 +302,7 @@ class _Scan:
     def _moved(self, moved: list[tuple[int, bytes, bytes]]) -> None:
         """Rows found at a new path (counted by the phase that found them)."""
         for row_id, old, new in moved:
-            self.missing.discard(row_id)
+            self.missing.pop(row_id, None)
             self.sink.file(FileEvent("moved", new, display_path(old)))
 
     def _failed(self, failures: list[Failure], recorded: bool = False) -> None:
@@ -324,10 +324,33 @@ class _Scan:
         t0 = time.perf_counter()
         stats = self.walk_stats
         if not stats.incomplete:  # a walker died: what it did not list is not known gone
+            unreadable = [self.mounts.canon(d) for d in stats.unreadable_dirs]
             for path, (fid, _) in self.known.items():
-                unreadable = [self.mounts.canon(d) for d in stats.unreadable_dirs]
                 if path not in self.seen and not _under(path, unreadable):
-                    self.missing.update(self.writer.mark_folder_missing(fid))
+                    self.swept.add(fid)
+                    self._gone(self.writer.present_ids(fid), path, fid)
+        self.seconds[DiffPhase.name] += time.perf_counter() - t0
+
+    def _gone(self, ids: list[int], folder: bytes, folder_id: int) -> None:
+        if ids:
+            self.missing_folders[folder] = folder_id
+            for row_id in ids:
+                self.missing[row_id] = folder
+
+    def settle_missing(self) -> None:
+        """Mark the files found gone missing, unless the guard holds them."""
+        t0 = time.perf_counter()
+        apply, held = self.guard.judge(self.missing)
+        writer = self.writer
+        writer.mark_missing(apply)
+        self.summary.counts["missing"] = len(apply)
+        for fid in self.swept:  # diffed again if it comes back
+            writer.set_signature(fid, None)
+        for h, ids in held:
+            self.summary.held.append(h)
+            # their folders are diffed again by the next scan, which judges them again
+            for folder in {self.missing[i] for i in ids}:
+                writer.set_signature(self.missing_folders[folder], None)
         self.seconds[DiffPhase.name] += time.perf_counter() - t0
 
     def timed_commit(self) -> None:
@@ -337,7 +360,6 @@ class _Scan:
 
     def finish(self, total: float) -> ScanSummary:
         summary = self.summary
-        summary.counts["missing"] = len(self.missing)
         summary.skipped = self.walk_stats.skipped
         if not summary.interrupted:
             standing = standing_failures(self.catalog)

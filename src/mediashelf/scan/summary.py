@@ -8,6 +8,7 @@ from typing import Any
 
 from mediashelf.errors import EXIT_FAILURES, EXIT_INTERRUPTED, EXIT_OK
 from mediashelf.model import Failure, display_path
+from mediashelf.scan.guard import Held
 
 CLASSES = ("added", "changed", "unchanged", "missing", "moved", "failed", "other")
 
@@ -26,14 +27,14 @@ class ScanSummary:
     failure_count: int = 0
     known_failures: int = 0  # unchanged files whose earlier failure still stands
     skipped: int = 0
-    #: roots the mount guard stopped: (root, why), their rows left as they were
-    stopped: list[tuple[str, str]] = field(default_factory=list)
+    #: roots (or files under them) the mount guard kept from being marked missing
+    held: list[Held] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:
         if self.interrupted:
             return EXIT_INTERRUPTED
-        return EXIT_FAILURES if self.failure_count or self.stopped else EXIT_OK
+        return EXIT_FAILURES if self.failure_count or self.held else EXIT_OK
 
     @property
     def files_per_second(self) -> float:
@@ -54,7 +55,10 @@ class ScanSummary:
             "peak_rss_mb": {k: round(v, 1) for k, v in self.peak_rss_mb.items()},
             "known_failures": self.known_failures,
             "skipped": self.skipped,
-            "stopped_roots": [{"root": r, "reason": why} for r, why in self.stopped],
+            "held": [
+                {"root": display_path(h.root), "reason": h.reason, "files": h.files}
+                for h in self.held
+            ],
             "failures": [
                 {
                     "path": display_path(f.path),

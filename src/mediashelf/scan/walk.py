@@ -7,6 +7,7 @@ counted or sorted ahead of time; memory holds only the directory stack.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import os
 import pickle
@@ -15,7 +16,7 @@ import select
 import signal
 import stat
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 
 import xxhash
@@ -64,6 +65,12 @@ class WalkStats:
     unreadable_dirs: list[bytes] = field(default_factory=list)
     incomplete: bool = False  # a parallel walker died: unseen folders are not missing
 
+    def add(self, other: WalkStats) -> None:
+        """Count in what a parallel walker saw."""
+        self.dirs += other.dirs
+        self.skipped += other.skipped
+        self.unreadable_dirs.extend(other.unreadable_dirs)
+
 
 @dataclass(frozen=True, slots=True)
 class Unchanged:
@@ -72,6 +79,18 @@ class Unchanged:
     folders: list[bytes]
     files: int
     bytes: int
+
+
+def renamed(
+    item: Listing | Failure | Unchanged, rename: Callable[[bytes], bytes]
+) -> Listing | Failure | Unchanged:
+    """A walk's result with its paths renamed (as the catalog has them, where this host
+    mounts a volume elsewhere: catalog.roots.Mounts)."""
+    if isinstance(item, Listing):
+        return dataclasses.replace(item, dir=rename(item.dir))
+    if isinstance(item, Unchanged):
+        return Unchanged([rename(f) for f in item.folders], item.files, item.bytes)
+    return dataclasses.replace(item, path=rename(item.path))
 
 
 class _Lister:
@@ -154,8 +173,13 @@ class _Lister:
         subdirs.reverse()
         return Listing(top, rows, signature(rows)), failures, subdirs
 
-    def start(self, root: bytes) -> tuple[Listing | Failure | None, int, int]:
-        """Stat a root: (a partial listing for a file root, or a failure, or None; prefix; dev)."""
+    def start(
+        self, root: bytes, base: bytes | None = None
+    ) -> tuple[Listing | Failure | None, int, int]:
+        """Stat a root: (a partial listing for a file root, or a failure, or None; prefix; dev).
+
+        Excludes with a `/` match paths relative to `base` (default: the root itself),
+        so a sub-folder rescanned alone is excluded as in a scan of its whole tree."""
         try:
             st = os.stat(root)
         except OSError as e:
@@ -165,16 +189,19 @@ class _Lister:
             row = (os.path.basename(root), st.st_size, st.st_mtime_ns, st.st_dev, st.st_ino)
             return Listing(os.path.dirname(root), [row], b"", complete=False), 0, 0
         self.seen_dirs.add((st.st_dev, st.st_ino))
-        return None, len(root.rstrip(b"/")) + 1, st.st_dev
+        return None, len((base or root).rstrip(b"/")) + 1, st.st_dev
 
-    def depth_first(self, stack: list[tuple[bytes, int, int]]) -> Iterator[Listing | Failure]:
+    def depth_first(
+        self, stack: list[tuple[bytes, int, int]], shallow: bool = False
+    ) -> Iterator[Listing | Failure]:
         while stack:
             top, prefix_len, dev = stack.pop()
             listing, failures, subdirs = self.list_dir(top, prefix_len, dev)
             yield from failures
             if listing is not None:
                 yield listing
-            stack.extend((d, prefix_len, dev) for d in subdirs)
+            if not shallow:
+                stack.extend((d, prefix_len, dev) for d in subdirs)
 
 
 def walk(
@@ -184,15 +211,20 @@ def walk(
     follow_symlinks: bool = False,
     one_file_system: bool = False,
     stats: WalkStats | None = None,
+    shallow: Collection[bytes] = (),
+    base: Callable[[bytes], bytes | None] = lambda root: None,
 ) -> Iterator[Listing | Failure]:
-    """Walk every root depth-first, yielding listings as directories are read."""
+    """Walk every root depth-first, yielding listings as directories are read.
+
+    A root in `shallow` is listed alone, without its sub-folders; `base(root)` is the
+    folder that excludes with a `/` are relative to (None: the root itself)."""
     lister = _Lister(exclude, follow_symlinks, one_file_system, stats or WalkStats())
     for root in roots:
-        first, prefix_len, dev = lister.start(root)
+        first, prefix_len, dev = lister.start(root, base(root))
         if first is not None:
             yield first
             continue
-        yield from lister.depth_first([(root, prefix_len, dev)])
+        yield from lister.depth_first([(root, prefix_len, dev)], shallow=root in shallow)
 
 
 def parallel_walk(
@@ -203,6 +235,7 @@ def parallel_walk(
     exclude: tuple[str, ...] = (),
     one_file_system: bool = False,
     stats: WalkStats | None = None,
+    base: Callable[[bytes], bytes | None] = lambda root: None,
 ) -> Iterator[Listing | Failure | Unchanged]:
     """The walk of a rescan, split over `workers` forked processes.
 
@@ -218,7 +251,7 @@ def parallel_walk(
     lister = _Lister(exclude, False, one_file_system, stats)
     level: list[tuple[bytes, int, int]] = []
     for root in roots:
-        first, prefix_len, dev = lister.start(root)
+        first, prefix_len, dev = lister.start(root, base(root))
         if first is not None:
             yield first
         else:
@@ -263,9 +296,7 @@ def parallel_walk(
                 buf += chunk
                 for msg in children.unpack(buf):
                     if isinstance(msg, WalkStats):
-                        stats.dirs += msg.dirs
-                        stats.skipped += msg.skipped
-                        stats.unreadable_dirs.extend(msg.unreadable_dirs)
+                        stats.add(msg)
                         os.close(fd)
                         del buffers[fd]
                         break

@@ -52,7 +52,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
 from mediashelf.catalog import Catalog
-from mediashelf.catalog.queries import iso_utc
 from mediashelf.catalog.stats import (
     BAND_NAMES,
     LOSSLESS_BAND,
@@ -62,6 +61,7 @@ from mediashelf.catalog.stats import (
     stats_rows,
 )
 from mediashelf.catalog.tree import Compiled
+from mediashelf.catalog.values import iso_utc
 
 TOP_N: Final = 10
 _LOSSLESS_INDEX: Final = BAND_NAMES.index(LOSSLESS_BAND)

@@ -25,7 +25,7 @@ COLORS: Final[dict[str, str]] = {
 }
 GROWTH_LINE: Final = "#7b4f73"
 
-_CSS = """
+REPORT_CSS = """
 :root { color-scheme: light; }
 * { box-sizing: border-box; }
 body { margin: 0; background: #f5f7fa; color: #1f2933;
@@ -59,15 +59,26 @@ footer { margin-top: 24px; color: #616e7c; font-size: 12px; }
 
 def render_html(stats: dict[str, Any], title: str, query: str | None) -> str:
     """The whole page for `stats` (from `compute_stats`), titled `title`, for `query`."""
-    audio = stats["tags"]["audio_items"]
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{escape(title)}</title><style>{_CSS}</style></head><body><main>",
+        f"<title>{escape(title)}</title><style>{REPORT_CSS}</style></head><body><main>",
         f"<header><h1>{escape(title)}</h1><p>",
         f"Items matching <code>{escape(query)}</code>" if query else "The whole library",
         f" · last scan: {escape(_scan_text(stats['last_scan']))}</p></header>",
+        render_sections(stats),
+        "<footer>Made by mediashelf.</footer>",
+        "</main></body></html>",
+    ]
+    return "\n".join(parts) + "\n"
+
+
+def render_sections(stats: dict[str, Any]) -> str:
+    """The report's figures, charts and tables, for a page of its own or another's
+    (styled by REPORT_CSS)."""
+    audio = stats["tags"]["audio_items"]
+    parts = [
         _figures(stats),
         '<div class="grid">',
         _section("Formats", _formats_chart(stats), "all kinds"),
@@ -80,10 +91,8 @@ def render_html(stats: dict[str, Any], title: str, query: str | None) -> str:
         _section("Codecs", _codecs_table(stats), "audio"),
         _section("Sample rates", _samplerates_table(stats), "audio"),
         "</div>",
-        "<footer>Made by mediashelf.</footer>",
-        "</main></body></html>",
     ]
-    return "\n".join(parts) + "\n"
+    return "\n".join(parts)
 
 
 def _section(heading: str, body: str, note: str = "") -> str:

@@ -2,18 +2,23 @@
 
     $field  ${field}        a field's formatted value
     %func{arg,arg}          a function call; arguments are templates themselves
-    $$  $%  ${  $}  $,      a literal $ % { } ,
+    $$  $%  $}  $,          a literal $ % } ,
 
-Functions: %if{cond,then[,else]}, %ifdef{field[,then[,else]]}, %lower, %upper, %title,
-%left{text,n}, %right{text,n}, %first{text[,count[,skip[,sep[,join]]]]}, %asciify
-(functions.py), and %aunique (album disambiguation), which the caller supplies since
-it needs the catalog.  Rendering never expands `$VARS` or `~` from the environment.
+Functions: %if{cond,then[,else]}, %ifdef{field[,then[,else]]}, %lower, %upper,
+%capitalize, %title, %left{text,n}, %right{text,n}, %first{text[,count[,skip[,sep[,join]]]]},
+%asciify, %time{date,format} (functions.py), and %aunique / %sunique (album and
+singleton disambiguation), which the caller supplies since they need the catalog.
+Rendering never expands `$VARS` or `~` from the environment.
+
+Parsing is strict for paths (a template that is not well-formed, or names an unknown
+field or function, is an error: a typo never becomes a folder name) and lenient for
+lines of text, where, as in beets, what cannot be evaluated is shown as written.
 
 A line of text (`shelf find --format`) inserts values as they are.  A path (`clean`
 given) keeps a promise: only the template's own `/` separate folders.  Its values
 come cleaned by `clean` (sanitize.py: no separator, no control character), and
 whatever a function makes of them is held to the same rule: a piece of its result
-that holds a separator or a control character (an `%asciify` of "½" is "1/2") is
+that holds a separator or a control character (a `%time` format with `/`) is
 cleaned the way a value is.  The components of the path are then sanitised on
 their own (sanitize.py, destination.py).
 """
@@ -22,142 +27,41 @@ from __future__ import annotations
 
 import functools
 import re
-import string
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final, Union
+from typing import Final
 
-from mediashelf.errors import QueryError
-from mediashelf.template.functions import FUNCTIONS, Function, f_if
+from mediashelf.template.functions import FUNCTIONS, Function
+from mediashelf.template.syntax import Call, Node, Parser, Symbol, TemplateError, Text
 
+__all__ = ["CONTEXT_FUNCTIONS", "Template", "TemplateError", "Values", "parse"]
 
-class TemplateError(QueryError):
-    """A malformed template (exit 2)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Text:
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class Symbol:
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class Call:
-    name: str
-    args: tuple[tuple[Node, ...], ...]
-
-
-Node = Union[Text, Symbol, Call]  # noqa: UP007 - a runtime alias used in annotations
 #: values of one item by field name, already formatted as text ("" when unknown)
 Values = Callable[[str], str]
 #: what makes a value safe in a path (sanitize.sanitize_value with the settings)
 Clean = Callable[[str], str]
 
-_IDENT: Final = frozenset(string.ascii_letters + string.digits + "_")
-_ESCAPABLE: Final = frozenset("$%{},")
-
-
-class _Parser:
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.pos = 0
-
-    def error(self, message: str) -> TemplateError:
-        return TemplateError(
-            f"bad template {self.text[:120]!r} at character {self.pos + 1}: {message}"
-        )
-
-    def parse(self, depth: int = 0, in_args: bool = False) -> tuple[Node, ...]:
-        if depth > 32:
-            raise self.error("functions nested too deeply")
-        nodes: list[Node] = []
-        buf: list[str] = []
-
-        def flush() -> None:
-            if buf:
-                nodes.append(Text("".join(buf)))
-                buf.clear()
-
-        text = self.text
-        while self.pos < len(text):
-            ch = text[self.pos]
-            if in_args and ch in ",}":
-                break
-            if ch == "$":
-                nxt = text[self.pos + 1 : self.pos + 2]
-                if nxt in _ESCAPABLE and nxt != "{":
-                    buf.append(nxt)
-                    self.pos += 2
-                    continue
-                if nxt == "{":
-                    end = text.find("}", self.pos + 2)
-                    name = text[self.pos + 2 : end] if end != -1 else ""
-                    if end == -1 or not name or not set(name) <= _IDENT:
-                        raise self.error("`${` must be followed by a field name and `}`")
-                    flush()
-                    nodes.append(Symbol(name))
-                    self.pos = end + 1
-                    continue
-                end = self.pos + 1
-                while end < len(text) and text[end] in _IDENT:
-                    end += 1
-                if end == self.pos + 1:
-                    buf.append("$")
-                    self.pos += 1
-                    continue
-                flush()
-                nodes.append(Symbol(text[self.pos + 1 : end]))
-                self.pos = end
-                continue
-            if ch == "%":
-                end = self.pos + 1
-                while end < len(text) and text[end] in _IDENT:
-                    end += 1
-                if end > self.pos + 1 and text[end : end + 1] == "{":
-                    flush()
-                    name = text[self.pos + 1 : end]
-                    self.pos = end + 1
-                    nodes.append(Call(name, self._args(depth)))
-                    continue
-            buf.append(ch)
-            self.pos += 1
-        flush()
-        return tuple(nodes)
-
-    def _args(self, depth: int) -> tuple[tuple[Node, ...], ...]:
-        args = []
-        while True:
-            args.append(self.parse(depth + 1, in_args=True))
-            if self.pos >= len(self.text):
-                raise self.error("a function's `{` is never closed")
-            sep = self.text[self.pos]
-            self.pos += 1
-            if sep == "}":
-                break
-        if args == [()]:
-            return ()
-        return tuple(args)
-
 
 #: functions whose first argument is a field name, not a template
 _FIELD_ARG: Final = frozenset(("ifdef",))
 #: functions the caller must supply (they need more than one item's values)
-CONTEXT_FUNCTIONS: Final = frozenset(("aunique",))
-_MAX_ARGS: Final = {"if": 3, "ifdef": 3, "left": 2, "right": 2, "first": 5, "aunique": 3}
+CONTEXT_FUNCTIONS: Final = frozenset(("aunique", "sunique"))
+_MAX_ARGS: Final = {
+    "if": 3, "ifdef": 3, "left": 2, "right": 2, "first": 5, "time": 2, "aunique": 3, "sunique": 3,
+}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
 class Template:
     source: str
     nodes: tuple[Node, ...]
+    #: what a lenient parse left as text, as written: unknown fields and functions
+    literal: tuple[str, ...] = ()
 
     @property
     def fields(self) -> set[str]:
-        """Every field the template reads."""
+        """Every field the template reads (the fields %aunique and %sunique are given
+        by name included)."""
         found: set[str] = set()
 
         def walk(nodes: Sequence[Node]) -> None:
@@ -170,6 +74,10 @@ class Template:
                         rest = n.args[1:]
                     else:
                         rest = n.args
+                    if n.name in CONTEXT_FUNCTIONS:  # %aunique{keys,disambiguators,...}
+                        for a in n.args[:2]:
+                            if all(isinstance(x, Text) for x in a):
+                                found.update(_plain(a).split())
                     for a in rest:
                         walk(a)
 
@@ -242,7 +150,10 @@ def _render(nodes: Sequence[Node], values: Values, extra: Mapping[str, Function]
         elif n.name == "ifdef":
             out.append(_ifdef(n, values, [_render(a, values, extra) for a in n.args[1:]]))
         else:
-            func = extra.get(n.name) or FUNCTIONS[n.name]
+            func = extra.get(n.name) or FUNCTIONS.get(n.name)
+            if func is None:  # a function the caller does not supply here: as written
+                out.append(n.raw)
+                continue
             out.append(func(*[_render(a, values, extra) for a in n.args]))
     return "".join(out)
 
@@ -272,9 +183,13 @@ def _render_path(
 
 
 def _ifdef(n: Call, values: Values, rest: list[str]) -> str:
-    """%ifdef{field,then,else}: its first argument is a field's name."""
+    """%ifdef{field,then,else}: its first argument is a field's name.  A field is defined
+    when it has a value; with no `then` (or an empty one), the value is shown."""
     name = _plain(n.args[0]) if n.args else ""
-    return f_if("1" if name and values(name) else "", *rest)
+    value = values(name) if name else ""
+    if value:
+        return rest[0] if rest and rest[0] else value
+    return rest[1] if len(rest) > 1 else ""
 
 
 def _cleaned(result: str, clean: Clean) -> str:
@@ -284,36 +199,92 @@ def _cleaned(result: str, clean: Clean) -> str:
 
 
 @functools.lru_cache(maxsize=256)
-def _parse_cached(text: str) -> Template:
-    return Template(text, _Parser(text).parse())
+def _parse_cached(text: str, lenient: bool) -> Template:
+    return Template(text, Parser(text, lenient).parse())
 
 
-def parse(text: str, known_fields: Collection[str] | None = None) -> Template:
-    """Parse (once: cached) and check names: unknown fields or functions are errors."""
-    import difflib
+def parse(
+    text: str,
+    known_fields: Collection[str] | None = None,
+    *,
+    lenient: bool = False,
+    context: bool = True,
+) -> Template:
+    """Parse (once: cached) and check the names of fields and functions.
 
-    tmpl = _parse_cached(text)
-
-    def check(nodes: Sequence[Node]) -> None:
-        for n in nodes:
-            if isinstance(n, Call):
-                known = {*FUNCTIONS, *_FIELD_ARG, *CONTEXT_FUNCTIONS}
-                if n.name not in known:
-                    close = difflib.get_close_matches(n.name, sorted(known), n=2)
-                    hint = f" (did you mean %{close[0]}?)" if close else ""
-                    raise TemplateError(f"unknown template function %{n.name}{{}}{hint}")
-                if len(n.args) > _MAX_ARGS.get(n.name, 1):
-                    raise TemplateError(
-                        f"%{n.name}{{}} takes at most {_MAX_ARGS.get(n.name, 1)} arguments"
-                    )
-                for a in n.args:
-                    check(a)
-
-    check(tmpl.nodes)
+    Strict (the default, for paths: a typo must not become a folder name): a template
+    that is not well-formed, an unknown field or function, or a call with too many
+    arguments is a TemplateError.  `lenient` (for lines of text, as beets shows them):
+    all of those are text as written (`$titel`, `%lowr{x}`, `a ${ b`), an unknown field
+    in %ifdef is not defined, and the template's `literal` names them.
+    `known_fields` None: any field name is known.  `context` False: the caller does not
+    supply %aunique and %sunique, so they are unknown too.
+    """
+    tmpl = _parse_cached(text, lenient)
+    if lenient:
+        return _literal_unknowns(tmpl, known_fields, _known_functions(context))
+    _check(tmpl.nodes)
     if known_fields is not None:
         for name in sorted(tmpl.fields):
             if name not in known_fields:
-                close = difflib.get_close_matches(name, sorted(known_fields), n=2)
-                hint = f" (did you mean ${close[0]}?)" if close else " (`shelf fields` lists them)"
+                hint = _hint(name, known_fields, "$") or " (`shelf fields` lists them)"
                 raise TemplateError(f"unknown field ${name} in template {text!r}{hint}")
     return tmpl
+
+
+def _hint(name: str, known: Collection[str], sigil: str) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, sorted(known), n=2)
+    return f" (did you mean {sigil}{close[0]}?)" if close else ""
+
+
+def _known_functions(context: bool = True) -> set[str]:
+    return {*FUNCTIONS, *_FIELD_ARG, *(CONTEXT_FUNCTIONS if context else ())}
+
+
+def _check(nodes: Sequence[Node]) -> None:
+    for n in nodes:
+        if isinstance(n, Call):
+            if n.name not in _known_functions():
+                hint = _hint(n.name, _known_functions(), "%")
+                raise TemplateError(f"unknown template function %{n.name}{{}}{hint}")
+            if len(n.args) > _MAX_ARGS.get(n.name, 1):
+                raise TemplateError(
+                    f"%{n.name}{{}} takes at most {_MAX_ARGS.get(n.name, 1)} arguments"
+                )
+            for a in n.args:
+                _check(a)
+
+
+def _literal_unknowns(
+    tmpl: Template, known_fields: Collection[str] | None, functions: set[str]
+) -> Template:
+    """The template with what it cannot evaluate as text, as written (lenient)."""
+    literal: list[str] = []
+
+    def known(name: str) -> bool:
+        return known_fields is None or name in known_fields
+
+    def walk(nodes: Sequence[Node]) -> tuple[Node, ...]:
+        out: list[Node] = []
+        for n in nodes:
+            if isinstance(n, Symbol) and not known(n.name):
+                literal.append(n.raw)
+                out.append(Text(n.raw))
+            elif isinstance(n, Call):
+                if n.name not in functions or len(n.args) > _MAX_ARGS.get(n.name, 1):
+                    literal.append(n.raw)
+                    out.append(Text(n.raw))
+                elif n.name in _FIELD_ARG and n.args and not known(_plain(n.args[0])):
+                    out.extend(walk(n.args[2]) if len(n.args) > 2 else ())  # not defined
+                else:
+                    out.append(Call(n.name, tuple(walk(a) for a in n.args), n.raw))
+            else:
+                out.append(n)
+        return tuple(out)
+
+    nodes = walk(tmpl.nodes)
+    if not literal and nodes == tmpl.nodes:
+        return tmpl
+    return Template(tmpl.source, nodes, tuple(dict.fromkeys(literal)))

@@ -1,8 +1,10 @@
 """The functions of templates: `%name{arg,...}` with text arguments, text result.
 
 Each takes its arguments as rendered text (missing ones take their defaults) and
-returns text.  `%ifdef` (its first argument is a field name) and `%aunique` (it needs
-the catalog, see values.py) are the engine's and the caller's.
+returns text, as beets' functions of the same name do; none raises on a value it
+cannot use (it gives "" or the text unchanged).  `%ifdef` (its first argument is a
+field name) is the engine's; `%aunique` and `%sunique` (they need the catalog, see
+values.py) are the caller's.
 """
 
 from __future__ import annotations
@@ -14,13 +16,6 @@ from typing import Final
 Function = Callable[..., str]
 
 
-def _truthy(cond: str) -> bool:
-    try:
-        return bool(int(cond))
-    except ValueError:
-        return bool(cond.strip()) and cond.strip().lower() != "false"
-
-
 def _int(text: str, default: int) -> int:
     try:
         return int(text)
@@ -29,7 +24,12 @@ def _int(text: str, default: int) -> int:
 
 
 def f_if(cond: str = "", then: str = "", other: str = "") -> str:
-    return then if _truthy(cond) else other
+    """`then` when `cond` is a non-zero number, or text other than "" and "false"."""
+    try:
+        true = bool(int(cond))
+    except ValueError:
+        true = bool(cond) and cond.lower() != "false"
+    return then if true else other
 
 
 def f_lower(text: str = "") -> str:
@@ -38,6 +38,11 @@ def f_lower(text: str = "") -> str:
 
 def f_upper(text: str = "") -> str:
     return text.upper()
+
+
+def f_capitalize(text: str = "") -> str:
+    """The first character upper case, the rest lower case."""
+    return text.capitalize()
 
 
 def f_title(text: str = "") -> str:
@@ -63,18 +68,53 @@ def f_first(
 
 
 def f_asciify(text: str = "") -> str:
+    """ASCII letters for other scripts (anyascii); a `/` it makes becomes `_`, as in beets
+    (`½` is `1_2`), so it adds no folder to a path nor a separator to a line."""
+    import unicodedata
+
     from anyascii import anyascii
 
-    return str(anyascii(text))
+    return str(anyascii(unicodedata.normalize("NFC", text))).replace("/", "_")
+
+
+#: how a time that templates show is written: local times (`$added`, `$mtime`), ISO
+#: 8601 dates and times (`$taken`, `$date`) at any precision
+_TIME_FORMATS: Final = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%Y-%m", "%Y")
+
+
+def f_time(text: str = "", fmt: str = "") -> str:
+    """The time `text` (as a template shows it) written with the strftime `fmt`;
+    "" when `text` is not a time."""
+    import datetime as dt
+
+    text = text.strip()
+    when: dt.datetime | None = None
+    for pattern in _TIME_FORMATS:
+        try:
+            when = dt.datetime.strptime(text, pattern)
+            break
+        except ValueError:
+            continue
+    if when is None:
+        try:
+            when = dt.datetime.fromisoformat(text)
+        except ValueError:
+            return ""
+    try:  # (C's strftime ends at a NUL: the parts between NULs are written one by one)
+        return "\x00".join(when.strftime(part) for part in fmt.split("\x00"))
+    except ValueError:  # a format the platform's strftime refuses
+        return ""
 
 
 FUNCTIONS: Final[dict[str, Function]] = {
     "if": f_if,
     "lower": f_lower,
     "upper": f_upper,
+    "capitalize": f_capitalize,
     "title": f_title,
     "left": f_left,
     "right": f_right,
     "first": f_first,
     "asciify": f_asciify,
+    "time": f_time,
 }

@@ -1,9 +1,9 @@
-"""Template values for organizing: defaults for missing tags, derived fields, %aunique.
+"""Template values for organizing: defaults for missing tags, derived fields.
 
 Every value is sanitised on its own before it is inserted (`sanitize_value`), as
-beets does, so a `/` or `..` inside a tag can never become a folder of its own;
-%aunique's disambiguator is a tag value too and is cleaned the same way.  The
-rendered path is then checked component by component (sanitize.py).
+beets does, so a `/` or `..` inside a tag can never become a folder of its own.
+The rendered path is then checked component by component (sanitize.py).
+`%aunique` and `%sunique` are in unique.py.
 """
 
 from __future__ import annotations
@@ -11,14 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
-from mediashelf.catalog.albums import AlbumGroups, album_groups
-from mediashelf.catalog.rows import ITEM_COLUMNS
-from mediashelf.query.display import TEMPLATE_FIELDS, row_values
-
-if TYPE_CHECKING:
-    from mediashelf.catalog import Catalog
+from mediashelf.query.display import FIELD_SOURCES, TEMPLATE_FIELDS, row_values
 
 #: shown where a tag the template needs is missing
 DEFAULTS: Final = {
@@ -40,6 +35,25 @@ NEEDED: Final = (
     "album", "compilation", "year", "date", "taken", "disc", "disctotal", "mb_albumid",
     "label", "catalognumber",
 )  # fmt: skip
+#: the catalog columns an organize value is computed from (where not only its own)
+SOURCES: Final[dict[str, tuple[str, ...]]] = {
+    **FIELD_SOURCES,
+    "year": ("kind", "taken", "mtime_ns", "date", "year"),
+    "month": ("kind", "taken", "mtime_ns", "date"),
+    "day": ("kind", "taken", "mtime_ns", "date"),
+    "albumartist": ("albumartist", "compilation", "artist"),
+    "title": ("title", "path"),
+    "stem": ("path",),
+    "folder": ("path",),
+}
+
+
+def sources(fields: set[str] | frozenset[str] | list[str]) -> set[str]:
+    """The catalog columns the organize values of `fields` are computed from."""
+    out: set[str] = set()
+    for name in fields:
+        out.update(SOURCES.get(name, (name,)))
+    return out
 
 
 def _date_parts(row: Mapping[str, Any]) -> tuple[str, str, str]:
@@ -61,10 +75,14 @@ def _stem(row: Mapping[str, Any]) -> str:
     return os.fsdecode(os.path.splitext(os.path.basename(row["path"]))[0])
 
 
-def item_values(row: Mapping[str, Any], clean: Callable[[str], str]) -> Callable[[str], str]:
-    """The value lookup of one item for a path template; every value passes `clean`."""
+def raw_values(row: Mapping[str, Any]) -> Callable[[str], str]:
+    """The organize values of one item as text, "" where unknown (no default, not cleaned).
+
+    Beyond the query fields: year, month and day of when a photo was taken, `stem`,
+    `folder`; the album artist of a compilation without one is "Various Artists"; an
+    untitled item is called after its file.
+    """
     shown = row_values(row)
-    cache: dict[str, str] = {}
 
     def raw(name: str) -> str:
         if name in ("year", "month", "day"):
@@ -74,13 +92,21 @@ def item_values(row: Mapping[str, Any], clean: Callable[[str], str]) -> Callable
             return _stem(row)
         if name == "folder":
             return os.fsdecode(os.path.basename(os.path.dirname(row["path"])))
-        if name == "albumartist":
-            return shown("albumartist") or (
-                "Various Artists" if row.get("compilation") else shown("artist")
+        if name == "albumartist":  # (text columns: a string or None)
+            return row.get("albumartist") or (
+                "Various Artists" if row.get("compilation") else row.get("artist") or ""
             )
         if name == "title":
             return shown("title") or _stem(row)
         return shown(name)
+
+    return raw
+
+
+def item_values(row: Mapping[str, Any], clean: Callable[[str], str]) -> Callable[[str], str]:
+    """The value lookup of one item for a path template; every value passes `clean`."""
+    raw = raw_values(row)
+    cache: dict[str, str] = {}
 
     def value(name: str) -> str:
         hit = cache.get(name)
@@ -89,84 +115,3 @@ def item_values(row: Mapping[str, Any], clean: Callable[[str], str]) -> Callable
         return hit
 
     return value
-
-
-#: the fields %aunique{} can tell albums apart by: those that are catalog columns
-_COLUMNS: Final = ORGANIZE_FIELDS & frozenset(ITEM_COLUMNS)
-#: the fields the default %aunique{} reads
-AUNIQUE_INPUTS: Final = (
-    "album", "albumartist", "artist", "compilation", "year", "label", "catalognumber", "mb_albumid",
-)  # fmt: skip
-
-
-class AlbumUnique:
-    """`%aunique{keys,disambiguators,brackets}` as in beets.
-
-    Albums are told apart by MusicBrainz album id or, without one, by their values of
-    the disambiguating fields.  When the catalog holds more than one album with the
-    same key fields (default `albumartist album`), the first disambiguating field
-    (default `year label catalognumber`) whose values differ between them is added
-    in brackets: "Greatest Hits [1981]" and "Greatest Hits [1991]".  A unique album
-    gets nothing.
-    """
-
-    def __init__(self, catalog: Catalog) -> None:
-        self.catalog = catalog
-        self._groups: dict[tuple[str, ...], AlbumGroups] = {}
-        self._memo: dict[tuple[Any, ...], str] = {}
-
-    def _albums(self, keys: list[str], disam: list[str]) -> AlbumGroups:
-        sig = (*keys, "|", *disam)
-        found = self._groups.get(sig)
-        if found is None:
-            found = self._groups[sig] = album_groups(self.catalog, keys, disam)
-        return found
-
-    def function(self, row: Mapping[str, Any], clean: Callable[[str], str]) -> Callable[..., str]:
-        """%aunique{} for one item; `clean` cleans the disambiguator it adds, as it
-        cleans every value of a path."""
-
-        def aunique(keys: str = "", disam: str = "", brackets: str = "[]") -> str:
-            # every track of an album asks the same question: answer it once
-            memo_key = (keys, disam, *(row.get(f) for f in AUNIQUE_INPUTS))
-            if keys or disam:
-                memo_key += tuple(row.get(f) for f in (*keys.split(), *disam.split()))
-            if memo_key not in self._memo:
-                self._memo[memo_key] = self._answer(row, keys, disam)
-            value = self._memo[memo_key]
-            value = clean(value) if value else ""
-            if not value:
-                return ""
-            open_, close = (brackets[0], brackets[-1]) if len(brackets) >= 2 else ("", "")
-            return f" {open_}{value}{close}"
-
-        return aunique
-
-    def _answer(self, row: Mapping[str, Any], keys: str, disam: str) -> str:
-        """What tells this item's album apart from others of the same key ("": none)."""
-        key_fields = keys.split() or ["albumartist", "album"]
-        dis_fields = disam.split() or ["year", "label", "catalognumber"]
-        if any(f not in _COLUMNS for f in (*key_fields, *dis_fields)) or not row.get("album"):
-            return ""
-        albums = self._albums(key_fields, dis_fields)
-        artist = row.get("albumartist") or (
-            "Various Artists" if row.get("compilation") else row.get("artist")
-        )
-        mine_key = "\x1f".join(
-            str(
-                artist if k == "albumartist" else (row.get(k) if row.get(k) is not None else "")
-            ).lower()
-            for k in key_fields
-        )
-        group = set(albums.get(mine_key, []))
-        if len(group) < 2:
-            return ""
-        mine_values = tuple("" if row.get(d) is None else str(row.get(d)) for d in dis_fields)
-        for i in range(len(dis_fields)):
-            if len({a[1 + i] for a in group}) > 1 and mine_values[i]:
-                return mine_values[i]
-        mbid = row.get("mb_albumid") or ""
-        ids = sorted({a[0] for a in group})
-        if mbid and mbid in ids and len(ids) > 1:
-            return str(ids.index(mbid) + 1)
-        return ""

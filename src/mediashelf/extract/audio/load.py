@@ -16,6 +16,7 @@ from typing import Any, BinaryIO, Final
 from mediashelf.errors import MediaError
 from mediashelf.extract.audio.containers import load_aiff, load_asf, load_mp4, load_wav
 from mediashelf.extract.audio.detect import Detection
+from mediashelf.extract.audio.fast import first_pass_load
 from mediashelf.extract.audio.mutagen import mutagen_class, mutagen_module
 from mediashelf.extract.audio.tags import read_ape, read_id3
 from mediashelf.extract.audio.values import SECONDARY, Collector, Loaded
@@ -24,17 +25,36 @@ from mediashelf.extract.audio.values import SECONDARY, Collector, Loaded
 _MAX_FLAC_METADATA: Final = 16 << 20
 
 
-def load(fmt: str, fileobj: BinaryIO, detection: Detection, size: int, c: Collector) -> Loaded:
-    """Load a file of a known format; secondary tags go into `c`."""
-    special = _LOADERS.get(fmt)
-    if special is not None:
-        loaded = special(fileobj, detection, size, c)
-    else:
-        obj = mutagen_class(fmt)(fileobj)
-        loaded = Loaded(obj.info, obj.tags, video=detection.video)
+def load(
+    fmt: str,
+    fileobj: BinaryIO,
+    detection: Detection,
+    size: int,
+    c: Collector,
+    head: bytes = b"",
+    first_pass: bool = True,
+) -> Loaded:
+    """Load a file of a known format; secondary tags go into `c`.
+
+    The format's first-pass parser (`fast.FIRST_PASS`) is tried first, unless
+    `first_pass` is false; when it declines the file, mutagen loads it.
+    """
+    loaded = first_pass_load(fmt, fileobj, detection, size, head) if first_pass else None
+    if loaded is None:
+        loaded = _mutagen_load(fmt, fileobj, detection, size, c)
     if fmt in _TRAILING_APE:
         read_trailing_ape(c, fileobj, size)
     return loaded
+
+
+def _mutagen_load(
+    fmt: str, fileobj: BinaryIO, detection: Detection, size: int, c: Collector
+) -> Loaded:
+    special = _LOADERS.get(fmt)
+    if special is not None:
+        return special(fileobj, detection, size, c)
+    obj = mutagen_class(fmt)(fileobj)
+    return Loaded(obj.info, obj.tags, video=detection.video)
 
 
 def from_object(fmt: str, obj: Any, fileobj: BinaryIO, size: int, c: Collector) -> Loaded:

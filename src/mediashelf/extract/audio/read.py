@@ -27,7 +27,7 @@ import errno
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, BinaryIO, Final
+from typing import Any, BinaryIO, Final
 
 from mediashelf.errors import Corrupt, MediaError, TooLarge, Unreadable, Unsupported
 from mediashelf.extract.audio.detect import Detection, detect
@@ -37,10 +37,6 @@ from mediashelf.extract.audio.stream import stream_fields
 from mediashelf.extract.audio.tags import read_ape, read_asf, read_id3, read_mp4
 from mediashelf.extract.audio.values import Collector
 from mediashelf.extract.audio.vorbis import read_flac_pictures, read_vorbis
-from mediashelf.model import FileStat
-
-if TYPE_CHECKING:
-    from mediashelf.extract.video.read import VideoInfo
 
 #: Extensions (lower-case, no dot) of every format mutagen reads.
 AUDIO_EXTENSIONS: Final[frozenset[str]] = frozenset(EXTENSION_FORMATS)
@@ -63,7 +59,9 @@ class AudioInfo:
     extra: dict[str, object]
 
 
-def read_audio(fileobj: BinaryIO, path: bytes, ext: str, head: bytes) -> AudioInfo:
+def read_audio(
+    fileobj: BinaryIO, path: bytes, ext: str, head: bytes, *, first_pass: bool = True
+) -> AudioInfo:
     """Read the tags and stream properties of one audio file.
 
     `fileobj` is open in binary mode at offset 0 and seekable (its position is left
@@ -71,7 +69,8 @@ def read_audio(fileobj: BinaryIO, path: bytes, ext: str, head: bytes) -> AudioIn
     extension without the dot (may be wrong or empty); `path` is for messages.
     Raises only MediaError subclasses: Unsupported, Corrupt, Unreadable (TooLarge
     when memory runs out; a MediaError raised into the reader, such as the scan's
-    time limit, comes out unchanged).
+    time limit, comes out unchanged).  With `first_pass` false, every file is
+    loaded by mutagen (see `fast`), which is what the first pass is checked against.
     """
     label = "audio"
     try:
@@ -80,7 +79,7 @@ def read_audio(fileobj: BinaryIO, path: bytes, ext: str, head: bytes) -> AudioIn
         if detection.format is None:
             return _read_guessed(fileobj)
         label = FORMATS[detection.format][2]
-        return _read(detection.format, fileobj, detection)
+        return _read(detection.format, fileobj, detection, head=head, first_pass=first_pass)
     except MediaError:
         raise
     except Exception as e:
@@ -93,12 +92,19 @@ def read_audio(fileobj: BinaryIO, path: bytes, ext: str, head: bytes) -> AudioIn
         raise Unreadable(f"read error: {io_error.strerror or io_error}") from e
 
 
-def _read(fmt: str, fileobj: BinaryIO, detection: Detection, obj: Any = None) -> AudioInfo:
+def _read(
+    fmt: str,
+    fileobj: BinaryIO,
+    detection: Detection,
+    obj: Any = None,
+    head: bytes = b"",
+    first_pass: bool = False,
+) -> AudioInfo:
     c = Collector()
     size = fileobj.seek(0, 2)
     fileobj.seek(0)
     if obj is None:
-        loaded = load(fmt, fileobj, detection, size, c)
+        loaded = load(fmt, fileobj, detection, size, c, head, first_pass)
     else:
         loaded = from_object(fmt, obj, fileobj, size, c)
     if loaded.tags is not None:
@@ -216,19 +222,11 @@ def _describe(e: BaseException) -> str:
     return text if text else type(e).__name__
 
 
-def read(fileobj: BinaryIO, fs: FileStat, ext: str, head: bytes) -> AudioInfo | VideoInfo:
-    """The registry's entry point: `read_audio`, and for an MP4, ASF or Ogg file with a
-    video stream, the video reader's fields added (see `video.read.add_video_fields`)."""
-    info = read_audio(fileobj, fs.path, ext, head)
-    if info.kind == "video":
-        from mediashelf.extract.video.read import add_video_fields
-
-        return add_video_fields(info, fileobj, fs.path, ext, head)
-    return info
-
-
 def preload(paths: Sequence[bytes]) -> None:
-    """mutagen and the classes of the common formats, before the scan forks its workers."""
+    """mutagen and the classes of the common formats, and the first-pass parsers with
+    their tables, before the scan forks its workers."""
+    from mediashelf.extract.audio.fast import preload as load_first_pass
     from mediashelf.extract.audio.mutagen import preload as load_mutagen
 
     load_mutagen()
+    load_first_pass()

@@ -22,7 +22,6 @@ from mediashelf.extract.audio.tagmaps import (
 from mediashelf.extract.audio.values import (
     Collector,
     apply,
-    clean,
     grouped,
     h_id,
     h_text,
@@ -31,6 +30,7 @@ from mediashelf.extract.audio.values import (
     raw_of,
     texts,
 )
+from mediashelf.extract.text import clean
 
 _MUSICBRAINZ_UFID: Final = "http://musicbrainz.org"
 

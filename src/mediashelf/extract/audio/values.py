@@ -14,10 +14,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from mediashelf.extract.text import MAX_TEXT, clean
+
 #: Rank offset of a secondary tag block: above every main-tag rank, so it only fills gaps.
 SECONDARY: Final = 100
-#: Longest text kept for one value (characters); longer values are cut.
-MAX_TEXT: Final = 64 * 1024
 #: Longest list kept for one extra key.
 MAX_ITEMS: Final = 256
 #: Text kept in `extra` for one file (characters, roughly); past it values are summarised.
@@ -31,16 +31,6 @@ _YEAR_RE: Final = re.compile(r"\s*(\d{4})")
 _ID_SEPARATORS: Final = re.compile(r"[/;]")
 _TRUE: Final = frozenset(("1", "true", "yes", "y", "on"))
 _FALSE: Final = frozenset(("0", "false", "no", "n", "off", ""))
-
-
-def clean(value: str) -> str:
-    """Strip NULs and surrounding whitespace, cap the length."""
-    if "\x00" in value:
-        value = value.replace("\x00", "")
-    value = value.strip()
-    if len(value) > MAX_TEXT:
-        value = value[:MAX_TEXT]
-    return value
 
 
 def jsonable(value: object, depth: int = 0) -> JSON:
@@ -192,6 +182,11 @@ def grouped(pairs: Any) -> dict[str, tuple[str, list[Any]]]:
 
 def texts(values: Sequence[object]) -> list[str]:
     """Cleaned (see `clean`), non-empty text values."""
+    if len(values) == 1:  # the usual case, without the loop
+        t = values[0]
+        if type(t) is str and "\x00" not in t and len(t) <= MAX_TEXT:
+            t = t.strip()
+            return [t] if t else []
     out = []
     for v in values:
         t = v if isinstance(v, str) else str(v)

@@ -12,7 +12,8 @@ import binascii
 from typing import Any
 
 from mediashelf.extract.audio.tagmaps import COMMON
-from mediashelf.extract.audio.values import Collector, clean, grouped, image_mime, texts
+from mediashelf.extract.audio.values import Collector, grouped, image_mime, texts
+from mediashelf.extract.text import clean
 
 
 def read_vorbis(c: Collector, tags: Any, base: int = 0) -> None:

@@ -96,6 +96,11 @@ def _pillow() -> Any:
     return _pil
 
 
+def pillow() -> Any:
+    """Pillow's Image module, set up as the scan uses it (plugins, the HEIF opener)."""
+    return _pillow()
+
+
 def read(fileobj: BinaryIO, fs: FileStat, ext: str, head: bytes) -> ImageInfo:
     """The registry's entry point (see `read_image`)."""
     return read_image(fileobj, fs.path, ext, head, fs.mtime_ns)

@@ -15,7 +15,7 @@ import re
 from datetime import UTC, datetime
 from typing import Final
 
-from mediashelf.extract.audio.values import clean
+from mediashelf.extract.text import clean
 
 #: tag key (lower case, no language suffix) -> field; the first key found wins
 TEXT_FIELDS: Final[dict[str, tuple[str, ...]]] = {

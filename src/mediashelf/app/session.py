@@ -29,6 +29,10 @@ def reading(settings: Settings, *, create: bool = False) -> Catalog:
 
 def settle(catalog: Catalog) -> list[Recovered]:
     """Finish or roll back every run a crash left unfinished (the caller holds the lease)."""
+    from mediashelf.catalog.journal import unfinished
+
+    if not unfinished(catalog):
+        return []  # the usual case: the journal's machinery is not even imported
     from mediashelf.journal import recover
 
     return recover(catalog)

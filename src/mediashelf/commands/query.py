@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mediashelf.commands.common import Subparsers, open_db, settings_of
-from mediashelf.console import dumps
 from mediashelf.errors import EXIT_OK, ConfigError
 
 if TYPE_CHECKING:
@@ -61,6 +60,7 @@ def _literal_note(names: tuple[str, ...]) -> None:
 
 
 def _show(found: Found, request: FindRequest) -> None:
+    from mediashelf.console import dumps
     from mediashelf.query import output
     from mediashelf.query.albums import album_json, write_album_lines
 
@@ -99,6 +99,8 @@ def _stats(args: argparse.Namespace) -> LibraryStats:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
+    from mediashelf.console import dumps
+
     stats = _stats(args)
     if args.json:
         print(dumps(stats.figures))

@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from mediashelf.commands.common import Subparsers, abspath_bytes, command_line, settings_of
@@ -40,6 +39,8 @@ def cmd_watch(args: argparse.Namespace) -> int:
         exclude=tuple(args.exclude or ()),
         one_file_system=args.one_file_system or None,
     )
+    from dataclasses import replace  # here, so that `shelf --version` does not load it
+
     w = settings.watch
     if args.settle is not None:
         if args.settle <= 0:

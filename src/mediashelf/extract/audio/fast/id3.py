@@ -22,6 +22,7 @@ import re
 import struct
 from typing import Any, Final
 
+from mediashelf.extract.audio.fast import id3_text as text
 from mediashelf.extract.audio.fast.common import NotFast
 from mediashelf.extract.audio.mutagen import mutagen_module
 
@@ -30,8 +31,6 @@ _FRAME_HEADER: Final = struct.Struct(">4sLH")
 #: unsynchronisation, data length; v2.3: compression, encryption, grouping)
 _V24_FLAGS: Final = 0x004F
 _V23_FLAGS: Final = 0x00E0
-_ENCODINGS: Final = ("latin-1", "utf-16", "utf-16-be", "utf-8")
-_BOMS: Final = (b"\xff\xfe", b"\xfe\xff")
 
 #: the reader of each frame id known to mutagen (None: left to mutagen)
 _KINDS: dict[str, Any] = {}
@@ -218,64 +217,6 @@ def _walk(data: bytes, syncsafe: bool) -> tuple[int, int]:
 # -- text ------------------------------------------------------------------------------
 
 
-def _encoding(body: bytes) -> int:
-    enc = body[0]
-    if enc > 3:
-        raise NotFast("unknown text encoding")
-    return enc
-
-
-def _terminated(data: bytes, enc: int, pos: int) -> tuple[str, int]:
-    """One value from `pos` up to its terminator (or the end); and where the next starts."""
-    if enc in (0, 3):
-        end = data.find(b"\x00", pos)
-        stop, after = (len(data), len(data)) if end == -1 else (end, end + 1)
-    else:
-        end = data.find(b"\x00\x00", pos)
-        while end != -1 and (end - pos) % 2:
-            end = data.find(b"\x00\x00", end + 1)
-        stop, after = (len(data), len(data)) if end == -1 else (end, end + 2)
-        if (stop - pos) % 2:
-            raise NotFast("odd UTF-16 length")
-        if enc == 1 and stop > pos and data[pos : pos + 2] not in _BOMS:
-            raise NotFast("UTF-16 without a byte order mark")
-    try:
-        return data[pos:stop].decode(_ENCODINGS[enc]), after
-    except UnicodeDecodeError:
-        raise NotFast("text does not decode as declared") from None
-
-
-def _values(data: bytes, enc: int, pos: int, major: int) -> list[str]:
-    """Terminated values up to the end of `data` (mutagen's MultiSpec)."""
-    out: list[str] = []
-    n = len(data)
-    while pos < n:
-        if major < 4 and not data[pos:].strip(b"\x00"):
-            break  # v2.3 zero padding is not a list of empty values
-        value, pos = _terminated(data, enc, pos)
-        out.append(value)
-    return out
-
-
-def _latin1(data: bytes, pos: int) -> tuple[str, int]:
-    end = data.find(b"\x00", pos)
-    if end == -1:
-        return data[pos:].decode("latin-1"), len(data)
-    return data[pos:end].decode("latin-1"), end + 1
-
-
-def _lang(body: bytes) -> str:
-    try:
-        return body[1:4].decode("ascii")
-    except UnicodeDecodeError:
-        raise NotFast("language code is not ASCII") from None
-
-
-def _need(body: bytes, pos: int) -> None:
-    if pos >= len(body):
-        raise NotFast("frame ends before its fields")  # mutagen drops it as junk
-
-
 # -- one reader per kind -----------------------------------------------------------------
 
 
@@ -298,7 +239,7 @@ def _text(name: str, body: bytes, major: int) -> Frame:
     elif enc > 3:
         raise NotFast("unknown text encoding")
     else:
-        f.text = _values(body, enc, 1, major)
+        f.text = text.values(body, enc, 1, major)
     return f
 
 
@@ -314,47 +255,47 @@ def _described(name: str, body: bytes) -> tuple[Frame, int]:
     """A frame that starts with an encoding and a description (TXXX, WXXX), keyed by
     the description; and where the rest starts."""
     f = Frame(name)
-    f.encoding = _encoding(body)
-    _need(body, 1)
-    f.desc, pos = _terminated(body, f.encoding, 1)
-    _need(body, pos)
+    f.encoding = text.encoding(body)
+    text.need(body, 1)
+    f.desc, pos = text.terminated(body, f.encoding, 1)
+    text.need(body, pos)
     f.HashKey = f"{name}:{f.desc}"
     return f, pos
 
 
 def _txxx(name: str, body: bytes, major: int) -> Frame:
     f, pos = _described(name, body)
-    f.text = _values(body, f.encoding, pos, major)
+    f.text = text.values(body, f.encoding, pos, major)
     return f
 
 
 def _comm(name: str, body: bytes, major: int) -> Frame:
     """COMM and USLT: encoding, language, description, text."""
     f = Frame(name)
-    f.encoding = enc = _encoding(body)
+    f.encoding = enc = text.encoding(body)
     if len(body) < 4:
         raise NotFast("short frame")
-    f.lang = _lang(body)
-    _need(body, 4)
-    f.desc, pos = _terminated(body, enc, 4)
-    _need(body, pos)
+    f.lang = text.lang(body)
+    text.need(body, 4)
+    f.desc, pos = text.terminated(body, enc, 4)
+    text.need(body, pos)
     if name == "COMM":
-        f.text = _values(body, enc, pos, major)
+        f.text = text.values(body, enc, pos, major)
     else:
-        f.text = _terminated(body, enc, pos)[0]
+        f.text = text.terminated(body, enc, pos)[0]
     f.HashKey = f"{name}:{f.desc}:{f.lang}"
     return f
 
 
 def _apic(name: str, body: bytes, major: int) -> Frame:
     f = Frame(name)
-    f.encoding = enc = _encoding(body)
-    _need(body, 1)
-    f.mime, pos = _latin1(body, 1)
-    _need(body, pos)
+    f.encoding = enc = text.encoding(body)
+    text.need(body, 1)
+    f.mime, pos = text.latin1(body, 1)
+    text.need(body, pos)
     f.type = body[pos]
-    _need(body, pos + 1)
-    f.desc, pos = _terminated(body, enc, pos + 1)
+    text.need(body, pos + 1)
+    f.desc, pos = text.terminated(body, enc, pos + 1)
     f.data = b"" if major < 4 and not body[pos:].strip(b"\x00") else body[pos:]
     f.HashKey = f"{name}:{f.desc}"
     return f
@@ -363,7 +304,7 @@ def _apic(name: str, body: bytes, major: int) -> Frame:
 def _owned(name: str, body: bytes, major: int) -> Frame:
     """UFID and PRIV: an owner, then binary data."""
     f = Frame(name)
-    f.owner, pos = _latin1(body, 0)
+    f.owner, pos = text.latin1(body, 0)
     f.data = body[pos:]
     if name == "UFID":
         f.HashKey = f"{name}:{f.owner}"
@@ -374,7 +315,7 @@ def _owned(name: str, body: bytes, major: int) -> Frame:
 
 def _url(name: str, body: bytes, major: int) -> Frame:
     f = Frame(name)
-    f.url = _latin1(body, 0)[0]
+    f.url = text.latin1(body, 0)[0]
     return f
 
 
@@ -387,7 +328,7 @@ def _url_keyed(name: str, body: bytes, major: int) -> Frame:
 
 def _wxxx(name: str, body: bytes, major: int) -> Frame:
     f, pos = _described(name, body)
-    f.url = _latin1(body, pos)[0]
+    f.url = text.latin1(body, pos)[0]
     return f
 
 

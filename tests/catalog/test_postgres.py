@@ -400,3 +400,23 @@ def test_hostile_values_through_both_engines(shelf: Shelf, tmp_path: Path) -> No
     paths = shelf.run("find", "--paths").stdout.splitlines()
     assert sorted(paths) == sorted(os.fsencode(p) for p in files_under(root))
     assert len(read_items(shelf.db)) == 2
+
+
+def test_a_nul_in_a_frames_description_is_catalogued_on_both_engines(
+    shelf: Shelf, tmp_path: Path
+) -> None:
+    """A lyrics frame whose language is three NULs names an extra tag with NULs in it:
+    the scan catalogues the file (the server's JSON cannot hold U+0000, so it is dropped
+    there), never failing the batch."""
+    from mutagen.id3 import ID3, USLT
+
+    root = tmp_path / "library"
+    make_tree(root, {"lyrics.mp3": mp3(title="with lyrics"), "plain.mp3": mp3(title="plain")})
+    tags = ID3(root / "lyrics.mp3")
+    tags.add(USLT(encoding=3, lang="\x00\x00\x00", desc="", text="the lyrics"))
+    tags.save()
+    summary = shelf.scan(root)
+    assert summary["counts"]["added"] == 2
+    (item,) = shelf.find("title:with lyrics")
+    assert "\x00" not in json.dumps(item) or not isinstance(shelf.db, str)
+    assert len(read_items(shelf.db)) == 2

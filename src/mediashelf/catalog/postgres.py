@@ -83,10 +83,19 @@ class _JsonTextLoader(Loader):
         return bytes(data).decode("utf-8")
 
 
+#: a JSON escape of U+0000 (after an even number of backslashes: not an escaped `\u`)
+_JSON_NUL: Final = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
+
+
 def _strip_nul(value: Any) -> Any:
-    """PostgreSQL text cannot hold U+0000: it is dropped (the readers drop it too)."""
-    if isinstance(value, str) and "\x00" in value:
-        return value.replace("\x00", "").replace("\\u0000", "")
+    """PostgreSQL text (and JSONB) cannot hold U+0000: it is dropped, as the readers drop
+    it from tag values; JSON text of tags (a frame's description may hold it) loses its
+    escaped U+0000 the same way."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            value = value.replace("\x00", "")
+        if "\\u0000" in value:
+            value = _JSON_NUL.sub(r"\1", value)
     return value
 
 

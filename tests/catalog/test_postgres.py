@@ -476,3 +476,28 @@ def test_every_command_runs_on_postgresql(pg: Shelf, tmp_path: Path) -> None:
     copy = tmp_path / "copy.db"
     ok("catalog", "copy", shelf.db, copy, "--json")
     assert sorted(read_items(copy)) == sorted(read_items(shelf.db))
+
+
+def test_a_path_too_long_for_the_servers_index_is_a_failure(
+    shelf: Shelf, tmp_path: Path, engine: str
+) -> None:
+    """A B-tree entry of PostgreSQL holds ~2.7 kB: a deeper path is one recorded failure
+    there (the scan goes on, exit 1); SQLite catalogues it."""
+    import random
+    import string
+
+    rng = random.Random(1)  # letters that do not compress: the index cannot shrink them
+    deep = tmp_path / "library"
+    for _ in range(12):
+        deep /= "".join(rng.choice(string.ascii_letters) for _ in range(240))
+    make_tree(tmp_path / "library", {"short.mp3": mp3(title="short")})
+    make_tree(deep, {"deep.mp3": mp3(title="deep")})
+    assert len(os.fsencode(deep / "deep.mp3")) > 2900
+    if engine == "sqlite":
+        assert shelf.scan(tmp_path / "library")["counts"]["added"] == 2
+        return
+    summary = shelf.scan(tmp_path / "library", expect=1)
+    assert summary["counts"]["added"] == 1 and summary["counts"]["failed"] == 1
+    (failure,) = shelf.failures()
+    assert failure["kind"] == "path too long" and failure["path"].endswith("deep.mp3")
+    assert shelf.scan(tmp_path / "library", expect=None)["counts"]["added"] == 0

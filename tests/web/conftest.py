@@ -17,11 +17,17 @@ __all__ = ["browser", "serve"]  # the real-browser fixtures
 
 
 @pytest.fixture
-def web_engine() -> str:
-    """The catalog engine of the web tests: SQLite, unless a module asks for both (the
-    API and the pages read the catalog through the same services on either; the rest,
-    HTTP rules, thumbnails and the browser, do not depend on the engine)."""
-    return "sqlite"
+def engine(request: pytest.FixtureRequest) -> str:
+    """The catalog engine of the web tests: SQLite, unless a test asks for both (the API
+    and the pages read the catalog through the same services on either; HTTP rules,
+    thumbnails and the browser do not depend on the engine, and one browser test runs
+    on both)."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+@pytest.fixture
+def web_engine(engine: str) -> str:
+    return engine
 
 
 @pytest.fixture

@@ -13,17 +13,17 @@ from PIL import Image
 from starlette.testclient import TestClient
 
 from mediashelf.console import printable_path
-from tests.conftest import Shelf, Target, query
+from tests.conftest import ENGINES, Shelf, Target, query
 from tests.web import lib
 from tests.web.conftest import csrf
 
 Library = tuple[Target, Path, dict[str, Path]]
 
 
-@pytest.fixture
-def web_engine(engine: str) -> str:
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
     """Every test here runs on both catalog engines."""
-    return engine
+    return str(request.param)
 
 
 def test_items_are_find_json_objects_with_a_total_and_pages(

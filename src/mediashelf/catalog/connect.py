@@ -87,6 +87,11 @@ class Catalog:
         """True on a database server (several machines may use the catalog at once)."""
         return False
 
+    @property
+    def path_limit(self) -> int | None:
+        """The longest path (bytes) the catalog can index, or None for no limit."""
+        return None
+
     def begin(self) -> None:
         """Start a transaction (the single writer's: see writer.py)."""
         self.db.execute(self.dialect.begin)

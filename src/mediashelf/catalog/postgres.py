@@ -38,6 +38,8 @@ from mediashelf.errors import CatalogBusy, CatalogError
 CATALOG_LOCK: Final = 0x5E1F_0001
 #: `--db VALUE` in a command line (left out of the lease's name: the catalog is known)
 _DB_OPTION: Final = re.compile(r" --db(?:=| )\S+")
+#: the longest path a server catalog takes (see PostgresCatalog.path_limit)
+PATH_LIMIT: Final = 2600
 #: how long one connection attempt may take
 CONNECT_TIMEOUT: Final = 10
 
@@ -175,6 +177,12 @@ class PostgresCatalog(Catalog):
     @property
     def server(self) -> bool:
         return True
+
+    @property
+    def path_limit(self) -> int | None:
+        # a B-tree entry holds ~2,700 bytes (a third of a page); an uncompressible path
+        # longer than that cannot be in the unique index of paths
+        return PATH_LIMIT
 
     # -- queries ----------------------------------------------------------------------
 

@@ -41,7 +41,7 @@ from mediashelf.scan.guard import Guard, outermost
 from mediashelf.scan.guard import under_any as _under
 from mediashelf.scan.pool import Completed, ExtractPool
 from mediashelf.scan.summary import ScanSummary
-from mediashelf.scan.walk import Unchanged, WalkStats, parallel_walk, renamed, walk
+from mediashelf.scan.walk import Unchanged, WalkStats, parallel_walk, renamed, walk, within_limit
 from mediashelf.scan.write import WritePhase, Written
 from mediashelf.signals import StopRequest
 
@@ -237,6 +237,13 @@ class _Scan:
         self.sink.done(item.files)
 
     def _diff(self, listing: Listing) -> None:
+        if self.catalog.path_limit is not None:  # paths too long to catalogue: failures
+            limited, too_long = within_limit(listing, self.catalog.path_limit)
+            if too_long:
+                self._failed(too_long)
+            if limited is None:
+                return
+            listing = limited
         t0 = time.perf_counter()
         summary, sink = self.summary, self.sink
         self.seen.add(listing.dir)

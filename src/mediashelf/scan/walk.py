@@ -93,6 +93,25 @@ def renamed(
     return dataclasses.replace(item, path=rename(item.path))
 
 
+def within_limit(listing: Listing, limit: int) -> tuple[Listing | None, list[Failure]]:
+    """The listing without the files whose path is longer than `limit` bytes (what the
+    catalog can index), and a failure for each of them; None for the listing when the
+    folder's own path is too long."""
+    base = listing.dir.rstrip(b"/") + b"/"
+    keep = [r for r in listing.rows if len(base) + len(r[0]) <= limit]
+    if len(keep) == len(listing.rows) and len(listing.dir) <= limit:
+        return listing, []
+    why = f"its path is longer than the {limit:,} bytes the catalog can index"
+    failures = [
+        Failure(base + r[0], "walk", "path too long", why)
+        for r in listing.rows
+        if len(base) + len(r[0]) > limit
+    ]
+    if len(listing.dir) > limit:
+        return None, failures
+    return dataclasses.replace(listing, rows=keep), failures
+
+
 class _Lister:
     """Lists one directory at a time; shared by the sequential and the parallel walk."""
 

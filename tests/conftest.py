@@ -215,8 +215,11 @@ def pg_schema_url(server: Any, *, user: str = "shelf") -> str:
     return f"{server.url(server.dbname, user)}?options=-csearch_path%3D{schema}"
 
 
+@pytest.hookimpl(tryfirst=True)  # (before `-m` picks tests by their marks)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """A test marked `sqlite_only(why)` runs on the SQLite catalog alone (it says why)."""
+    """A test marked `sqlite_only(why)` runs on the SQLite catalog alone (it says why);
+    one marked `slow_on_postgresql` is `slow` on PostgreSQL (its SQLite run is the quick
+    check, and the server's own tests cover the same ground there)."""
     keep: list[pytest.Item] = []
     dropped: list[pytest.Item] = []
     for item in items:
@@ -225,6 +228,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             callspec.params.get("engine"),
             callspec.params.get("query_engine"),
         )
+        if on_pg and item.get_closest_marker("slow_on_postgresql"):
+            item.add_marker(pytest.mark.slow)
         (dropped if on_pg and item.get_closest_marker("sqlite_only") else keep).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)

@@ -143,6 +143,7 @@ def test_interrupt_stops_cleanly_and_a_rescan_continues(
         assert after[path]["id"] == row["id"], path
 
 
+@pytest.mark.slow_on_postgresql
 def test_second_interrupt_aborts_at_once_and_stays_consistent(
     shelf: Shelf, big_library: Path, procs: list[subprocess.Popen[bytes]]
 ) -> None:
@@ -158,6 +159,7 @@ def test_second_interrupt_aborts_at_once_and_stays_consistent(
     assert_catalog_matches_disk(shelf.db, big_library)
 
 
+@pytest.mark.slow_on_postgresql
 @pytest.mark.parametrize("when", ["catalog-created", "first-commit", "halfway"])
 def test_crash_mid_scan_then_rescan_matches_disk(
     shelf: Shelf, big_library: Path, procs: list[subprocess.Popen[bytes]], when: str
@@ -187,6 +189,7 @@ def test_crash_mid_scan_then_rescan_matches_disk(
     assert again["counts"]["unchanged"] == total
 
 
+@pytest.mark.slow_on_postgresql
 def test_killed_scanner_leaves_no_workers_behind(
     shelf: Shelf, big_library: Path, procs: list[subprocess.Popen[bytes]]
 ) -> None:
@@ -209,6 +212,7 @@ def test_killed_scanner_leaves_no_workers_behind(
     )
 
 
+@pytest.mark.slow_on_postgresql
 def test_rescan_after_the_scanner_alone_was_killed(
     shelf: Shelf, big_library: Path, procs: list[subprocess.Popen[bytes]]
 ) -> None:
@@ -257,6 +261,7 @@ def test_second_scan_is_refused_while_one_runs(
     assert lock_holder(shelf.db) == ""
 
 
+@pytest.mark.slow_on_postgresql
 def test_second_scan_waits_its_turn_with_wait(
     shelf: Shelf, big_library: Path, procs: list[subprocess.Popen[bytes]]
 ) -> None:

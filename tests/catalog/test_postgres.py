@@ -501,3 +501,37 @@ def test_a_path_too_long_for_the_servers_index_is_a_failure(
     (failure,) = shelf.failures()
     assert failure["kind"] == "path too long" and failure["path"].endswith("deep.mp3")
     assert shelf.scan(tmp_path / "library", expect=None)["counts"]["added"] == 0
+
+
+def test_commands_that_touch_files_act_on_this_hosts_roots_and_runs(
+    pg: Shelf, lib: Path, tmp_path: Path
+) -> None:
+    """The laptop does not mount the NAS's disk: organize and dupes --resolve skip its
+    items and say why; a run made on the NAS is undone there, not here."""
+    url = str(pg.db)
+    nas = dict(pg.env, SHELF_HOST="nas")
+    laptop = dict(pg.env, SHELF_HOST="laptop")
+    shutil.copy(lib / "Artist 0/Album 0/00.mp3", lib / "Artist 0/copy.mp3")
+    assert run(pg, "--db", url, "scan", lib, env=nas).returncode == 0
+    dest = tmp_path / "tidy"
+    r = run(pg, "--db", url, "organize", "--into", dest, "--dry-run", env=laptop)
+    assert r.returncode == 0, r.stderr
+    assert b"on nas, not mounted on this machine" in r.stdout
+    r = run(pg, "--db", url, "organize", "--into", dest, "--yes", "--json", env=laptop)
+    assert json.loads(r.stdout)["plan"]["conflicts"] == 13 and not dest.exists()
+    r = run(pg, "--db", url, "dupes", "--resolve", "--action", "trash", "--json", env=laptop)
+    assert b"not mounted on this machine" in r.stdout + r.stderr, r.stdout
+    assert (lib / "Artist 0/copy.mp3").exists()
+    r = run(pg, "--db", url, "organize", "--into", dest, "--yes", "--json", env=nas)
+    assert r.returncode == 0, r.stderr
+    assert len(files_under(dest)) == 12  # (the copy's tags name the same place: left)
+    r = run(pg, "--db", url, "undo", "--yes", env=laptop)  # the laptop's last run: none
+    assert r.returncode == 2 and b"nothing to undo" in r.stderr, r.stderr
+    runs = run(pg, "--db", url, "history", "--json", env=laptop).stdout.splitlines()
+    moved = [json.loads(line) for line in runs if json.loads(line)["host"] == "nas"]
+    r = run(pg, "--db", url, "undo", str(moved[-1]["id"]), "--yes", env=laptop)
+    assert r.returncode != 0 and b"undo it there" in r.stderr, r.stderr
+    assert len(files_under(dest)) == 12
+    r = run(pg, "--db", url, "undo", "--yes", env=nas)
+    assert r.returncode == 0, r.stderr
+    assert not files_under(dest) and (lib / "Artist 2/Album 2/03.mp3").exists()

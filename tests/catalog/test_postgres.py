@@ -178,11 +178,15 @@ def test_two_agents_scan_two_roots_into_one_catalog_at_once(
     shelf = pg
     url = str(shelf.db)
     roots = []
-    for n in range(2):
+    for n, albums in enumerate((40, 20)):  # the first agent's scan lasts the longer
         root = tmp_path / f"disk{n}"
         make_tree(
             root,
-            {f"A{a}/{t:03d}.mp3": mp3(title=f"{n}-{a}-{t}") for a in range(20) for t in range(30)},
+            {
+                f"A{a}/{t:03d}.mp3": mp3(title=f"{n}-{a}-{t}")
+                for a in range(albums)
+                for t in range(30)
+            },
         )
         roots.append(root)
     started = []
@@ -195,14 +199,15 @@ def test_two_agents_scan_two_roots_into_one_catalog_at_once(
         )  # fmt: skip
         procs.append(p)
         started.append(p)
-    # readers are never blocked by the writers
+    # both scan at once (a scan's row is written once it holds its lease), and readers
+    # are never blocked by the writers
     wait_until(
         lambda: (
             bool(query(url, "SELECT to_regclass('scans') IS NOT NULL")[0][0])
-            and bool(query(url, "SELECT 1 FROM scans WHERE status = 'running'"))
+            and len(query(url, "SELECT 1 FROM scans WHERE status = 'running'")) == 2
         ),
-        timeout=60,
-        what="a running scan",
+        timeout=120,
+        what="two running scans",
     )
     t0 = time.monotonic()
     r = run(shelf, "--db", url, "find", "--count")
@@ -213,12 +218,10 @@ def test_two_agents_scan_two_roots_into_one_catalog_at_once(
         assert p.returncode == 0, err
     rows = query(url, "SELECT path FROM items")
     paths = [bytes(r[0]) for r in rows]
-    assert len(paths) == len(set(paths)) == 1200
+    assert len(paths) == len(set(paths)) == 1800
     assert set(paths) == files_under(roots[0]) | files_under(roots[1])
     spans = query(url, "SELECT host, started_ns, finished_ns FROM scans ORDER BY id")
     assert {h for h, _, _ in spans} == {"agent0", "agent1"}
-    (_, s0, f0), (_, s1, f1) = spans
-    assert s1 < f0 and s0 < f1, "the two scans did not run at the same time"
 
 
 def test_a_second_scan_of_the_same_volume_waits_even_at_another_mount_point(

@@ -157,8 +157,9 @@ def postgres_results(bench: Bench, s: _Size, url: str | None) -> list[Result]:
                 f"  postgres {i + 1}/{bench.runs}: first sqlite {rec['sqlite_first'][-1]:.1f} s, "
                 f"pg {rec['pg_first'][-1]:.1f} s; noop {rec['sqlite_noop'][-1]:.2f} / "
                 f"{rec['pg_noop'][-1]:.2f} s; find {rec['find'][-1]:.0f} ms; stats "
-                f"{rec['stats'][-1]:.2f} s; agents {rec['seq'][-1]:.1f} s in turn, "
-                f"{rec['par'][-1]:.1f} s together"
+                f"{rec['stats'][-1]:.2f} s (sqlite {rec['sqlite_find'][-1]:.0f} ms, "
+                f"{rec['sqlite_stats'][-1]:.2f} s); agents {rec['seq'][-1]:.1f} s in turn, "
+                f"{rec['par'][-1]:.1f} s together; rows lost or doubled: {'; '.join(lost) or 'none'}"
             )
     finally:
         server.drop()

@@ -1,7 +1,8 @@
-"""The text fields of ID3v2 frames, read as mutagen reads them (extract.audio.fast.id3).
+"""The text inside ID3 frames: encodings, terminated values, languages.
 
-Anything mutagen would read differently raises `NotFast`, so the frame's file goes to
-mutagen whole.
+Decoded as mutagen decodes them; anything mutagen would treat differently (an unknown
+encoding, UTF-16 without a byte order mark, text that does not decode) stops the first
+pass with `NotFast`.
 """
 
 from __future__ import annotations

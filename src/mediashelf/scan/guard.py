@@ -198,9 +198,9 @@ class Guard:
             known = known_root(self.known, self.host, root)
             if known is not None and not (self.accept_volume and known.path == root):
                 continue
-            if known is not None:  # the old anchor is gone or wrong: a new one
-                with contextlib.suppress(OSError):
-                    if read_anchor(root) != known.volume:
+            if known is not None:  # an anchor that cannot be read: a new one (one that
+                with contextlib.suppress(OSError):  # names a volume is that volume)
+                    if read_anchor(root) is None:
                         os.unlink(os.path.join(root, ANCHOR))
             volume = identify(root, self.host, write=self.catalog.server)
             same = [

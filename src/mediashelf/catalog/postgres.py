@@ -206,7 +206,7 @@ class PostgresCatalog(Catalog):
     def pairs_in(self, a: str, b: str, pairs: Sequence[tuple[Any, Any]]) -> tuple[str, list[Any]]:
         """Two arrays, unnested: the planner looks each pair up in the index of (a, b),
         where a `VALUES` list of a few hundred pairs makes it hash them and scan the
-        whole table (a scan into a catalog of 50,000 rows spent most of its time so)."""
+        whole table (EXPLAIN on 50,000 rows; the scans timed at 100k barely changed)."""
         ta, tb = _PAIR_TYPES.get(a), _PAIR_TYPES.get(b)
         if ta is None or tb is None:
             return super().pairs_in(a, b, pairs)

@@ -263,7 +263,7 @@ def main_side(root: Path, rounds: int) -> dict[str, float]:
 def _index_costs(root: Path, rounds: int) -> dict[str, float]:
     """CPU µs per row of the bulk upsert into an empty catalog: every index, and the
     unique path index alone."""
-    from mediashelf.catalog.connect import open_catalog
+    from mediashelf.catalog import open_catalog
     from mediashelf.catalog.writer import Writer
     from mediashelf.model import FileStat
     from mediashelf.scan.extract import extract_batch

@@ -3,6 +3,11 @@
 Every test runs with `XDG_CONFIG_HOME` and `XDG_DATA_HOME` pointing into its own
 temporary folder and without `SHELF_*` variables, so a user's real settings and
 catalog never leak into a test (nor a test into them).
+
+The catalog of the `shelf` runner (and of `catalog_target`) is parametrized over both
+engines: a SQLite file, and a PostgreSQL catalog in a throwaway cluster started once
+per session (tests/pgserver.py), each test in a schema of its own.  The helpers that
+read a catalog directly (`read_items`, `query` …) take either.
 """
 
 from __future__ import annotations
@@ -29,6 +34,9 @@ from mediashelf.model import Extracted
 from tests.media import files_under, flac, jpeg, m4a, make_tree, mp3, ogg
 
 SHELF_VARS = ("SHELF_PROFILE", "SHELF_DB", "SHELF_CONFIG")
+#: a catalog: a SQLite file, or a PostgreSQL URL
+Target = Path | str
+ENGINES = ("sqlite", "postgresql")
 
 
 @pytest.fixture(autouse=True)
@@ -94,7 +102,7 @@ def permissions_preexec() -> Callable[[], None] | None:
 class Shelf:
     """Runs `python -m mediashelf --db DB …` as a real subprocess in an isolated environment."""
 
-    def __init__(self, db: Path, env: dict[str, str], cwd: Path) -> None:
+    def __init__(self, db: Target, env: dict[str, str], cwd: Path) -> None:
         self.db = db
         self.env = env
         self.cwd = cwd
@@ -171,10 +179,111 @@ class Shelf:
 
 
 @pytest.fixture
-def shelf(tmp_path: Path, isolated_env: dict[str, str]) -> Shelf:
+def shelf(catalog_target: Target, isolated_env: dict[str, str], tmp_path: Path) -> Shelf:
+    """The `shelf` command on a fresh catalog of each engine."""
     env = {k: v for k, v in os.environ.items() if k not in SHELF_VARS}
     env.update(isolated_env)
-    return Shelf(tmp_path / "catalog" / "library.db", env, tmp_path)
+    return Shelf(catalog_target, env, tmp_path)
+
+
+# -- the catalog engines -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Any]:
+    """A PostgreSQL cluster for the session (tests/pgserver.py)."""
+    from tests.pgserver import PgServer
+
+    try:
+        server = PgServer()
+    except RuntimeError as e:
+        pytest.fail(f"cannot start the test PostgreSQL server: {e}")
+    try:
+        server.dbname = server.new_database()
+        yield server
+    finally:
+        server.stop()
+
+
+def pg_schema_url(server: Any, *, user: str = "shelf") -> str:
+    """A URL of a fresh, empty schema of the session's database: a catalog of its own."""
+    import uuid
+
+    schema = "s_" + uuid.uuid4().hex[:12]
+    server.admin(f"CREATE SCHEMA {schema} AUTHORIZATION shelf", dbname=server.dbname)
+    server.admin(f"GRANT ALL ON SCHEMA {schema} TO shelfpw", dbname=server.dbname)
+    return f"{server.url(server.dbname, user)}?options=-csearch_path%3D{schema}"
+
+
+@pytest.hookimpl(tryfirst=True)  # (before `-m` picks tests by their marks)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test marked `sqlite_only(why)` runs on the SQLite catalog alone (it says why);
+    one marked `slow_on_postgresql` is `slow` on PostgreSQL (its SQLite run is the quick
+    check, and the server's own tests cover the same ground there)."""
+    keep: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_pg = callspec is not None and "postgresql" in (
+            callspec.params.get("engine"),
+            callspec.params.get("query_engine"),
+        )
+        if on_pg and item.get_closest_marker("slow_on_postgresql"):
+            item.add_marker(pytest.mark.slow)
+        (dropped if on_pg and item.get_closest_marker("sqlite_only") else keep).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def query_engine(request: pytest.FixtureRequest) -> str:
+    """The engine of a module's library, built once and asked many questions."""
+    return str(request.param)
+
+
+def module_catalog(engine: str, request: pytest.FixtureRequest, base: Path) -> Target:
+    """A catalog that does not exist yet, for a module-scoped fixture on `engine`."""
+    if engine == "postgresql":
+        return pg_schema_url(request.getfixturevalue("pg_server"))
+    return base / "catalog" / "library.db"
+
+
+@pytest.fixture
+def catalog_target(engine: str, request: pytest.FixtureRequest, tmp_path: Path) -> Target:
+    """A catalog that does not exist yet: a SQLite file, or an empty PostgreSQL schema."""
+    if engine == "postgresql":
+        return pg_schema_url(request.getfixturevalue("pg_server"))
+    return tmp_path / "catalog" / "library.db"
+
+
+def ready(db: Target) -> None:
+    """Make the folder of a SQLite catalog (a server's needs nothing)."""
+    if not isinstance(db, str):
+        db.parent.mkdir(parents=True, exist_ok=True)
+
+
+def exists(db: Target) -> bool:
+    """The catalog is there (a SQLite file; a PostgreSQL schema with its tables)."""
+    if isinstance(db, str):
+        return bool(_pg_rows(db, "SELECT to_regclass('migrations') IS NOT NULL")[0][0])
+    return os.path.exists(db)
+
+
+def _pg_rows(url: str, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    from mediashelf.catalog.postgres import PgConnection, _connect
+
+    con = PgConnection(_connect(url))
+    try:
+        cur = con.execute(sql, params)
+        return list(cur.fetchall()) if cur.description else []
+    finally:
+        con.close()
 
 
 # -- the catalog, read directly ----------------------------------------------------------
@@ -186,8 +295,21 @@ def upsert(w: Writer, pairs: list[tuple[Extracted, int]]) -> None:
     w.upsert([item_row(e, fid, w.scan_id, now) for e, fid in pairs])
 
 
-def read_items(db: Path | str, *, missing: bool | None = None) -> dict[bytes, dict[str, Any]]:
-    """Every item row by path, straight from SQLite."""
+def read_items(db: Target, *, missing: bool | None = None) -> dict[bytes, dict[str, Any]]:
+    """Every item row by path, straight from the catalog's tables."""
+    if isinstance(db, str):
+        from mediashelf.catalog.postgres import PgConnection, _connect
+
+        pg = PgConnection(_connect(db))
+        try:
+            sql = "SELECT * FROM items"
+            if missing is not None:
+                sql += f" WHERE missing = {int(missing)}"
+            cur = pg.execute(sql)
+            names = [d[0] for d in cur.description or ()]
+            return {bytes(r[names.index("path")]): dict(zip(names, r, strict=True)) for r in cur}
+        finally:
+            pg.close()
     assert os.path.exists(db), db  # (connecting would create it)
     con = sqlite3.connect(db)
     con.row_factory = sqlite3.Row
@@ -200,21 +322,29 @@ def read_items(db: Path | str, *, missing: bool | None = None) -> dict[bytes, di
         con.close()
 
 
-def query(db: Path | str, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+def query(db: Target, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    """The rows of one statement (`?` placeholders) on either engine."""
+    if isinstance(db, str):
+        return _pg_rows(db, sql, params)
     assert os.path.exists(db), db  # (connecting would create it)
     con = sqlite3.connect(db)
     try:
-        return con.execute(sql, params).fetchall()
+        rows = con.execute(sql, params).fetchall()
+        con.commit()
+        return rows
     finally:
         con.close()
 
 
-def integrity_ok(db: Path | str) -> None:
+def integrity_ok(db: Target) -> None:
+    if isinstance(db, str):  # the server checks its constraints on every statement
+        assert exists(db)
+        return
     assert query(db, "PRAGMA integrity_check") == [("ok",)]
     assert query(db, "PRAGMA foreign_key_check") == []
 
 
-def assert_catalog_matches_disk(db: Path | str, root: Path | str) -> dict[bytes, dict[str, Any]]:
+def assert_catalog_matches_disk(db: Target, root: Path | str) -> dict[bytes, dict[str, Any]]:
     """Catalog and disk agree exactly: same set of paths, sizes, mtimes, inodes, quick hashes."""
     from mediashelf.quickhash import quick_hash, read_ends
 
@@ -236,7 +366,7 @@ def assert_catalog_matches_disk(db: Path | str, root: Path | str) -> dict[bytes,
     return rows
 
 
-def assert_rows_exist_on_disk(db: Path | str) -> dict[bytes, dict[str, Any]]:
+def assert_rows_exist_on_disk(db: Target) -> dict[bytes, dict[str, Any]]:
     """Every present item row names a file that exists with the recorded size."""
     integrity_ok(db)
     rows = read_items(db, missing=False)
@@ -250,7 +380,7 @@ def assert_rows_exist_on_disk(db: Path | str) -> dict[bytes, dict[str, Any]]:
 
 
 def scan_in_process(
-    db: Path,
+    db: Target,
     roots: Sequence[str | bytes | os.PathLike[str]],
     *,
     full: bool = False,
@@ -264,7 +394,7 @@ def scan_in_process(
     from mediashelf.scan import run_scan
 
     settings = load_settings(config_path=config, db=str(db), jobs=jobs, env={}, **flags)
-    catalog = open_catalog(settings.db)
+    catalog = open_catalog(settings.catalog)
     try:
         catalog.acquire_lease()
         return run_scan(

@@ -85,11 +85,13 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FATAL
     except Exception as e:
         from mediashelf.catalog import driver_error
+        from mediashelf.dburl import masked
 
-        message = driver_error(e)
+        url = getattr(args, "db", None) or os.environ.get("SHELF_DB")
+        message = driver_error(e, url)
         if message is None:
             raise
-        db = getattr(args, "db", None) or "the catalog"
+        db = masked(url) if url else "the catalog"
         print(
             f"shelf: catalog error ({db}): {message}; check it and its permissions", file=sys.stderr
         )

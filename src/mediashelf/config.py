@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from mediashelf.dburl import is_server
 from mediashelf.errors import ConfigError
 from mediashelf.xdg import config_home, data_home
 
@@ -83,7 +84,7 @@ class WatchSettings:
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    db: Path
+    db: Path  # the SQLite catalog (unused when `db_url` names a server)
     profile_name: str
     profile: Profile
     exclude: tuple[str, ...]
@@ -96,6 +97,20 @@ class Settings:
     hold_missing_share: float = 0.5
     hold_missing_min: int = 20
     watch: WatchSettings = WatchSettings()
+    #: a PostgreSQL catalog's connection URI (see dburl.py), else None
+    db_url: str | None = None
+
+    @property
+    def catalog(self) -> Path | str:
+        """The catalog to open: the server's URI, else the SQLite file."""
+        return self.db_url if self.db_url is not None else self.db
+
+    @property
+    def catalog_name(self) -> str:
+        """The catalog as messages show it (a URI's password masked)."""
+        from mediashelf.dburl import masked
+
+        return masked(self.db_url) if self.db_url is not None else str(self.db)
 
     @property
     def jobs(self) -> int:
@@ -340,11 +355,14 @@ def load_settings(
         chosen = replace(chosen, jobs=jobs)
 
     db_value = db or env.get("SHELF_DB") or data.get("db")
+    db_url = None
+    db_path = default_db_path()
     if db_value is not None:
-        _check_type(where, "db", db_value, str, "a path")
-        db_path = Path(os.path.expanduser(db_value))
-    else:
-        db_path = default_db_path()
+        _check_type(where, "db", db_value, str, "a path or a postgresql:// URL")
+        if is_server(db_value):
+            db_url = db_value
+        else:
+            db_path = Path(os.path.expanduser(db_value))
 
     file_exclude = data.get("exclude", list(DEFAULT_EXCLUDE))
     _check_type(where, "exclude", file_exclude, list, "a list of glob patterns")
@@ -366,6 +384,7 @@ def load_settings(
         one_file_system=flag("one_file_system", one_file_system),
         config_path=path if path.exists() else None,
         organize=_organize(where, data["organize"]) if "organize" in data else OrganizeSettings(),
+        db_url=db_url,
         watch=_watch(where, data["watch"]) if "watch" in data else WatchSettings(),
         **_guard(where, data),
     )

@@ -35,8 +35,8 @@ def test_migrations_are_idempotent(tmp_path: Path) -> None:
     cat = open_catalog(tmp_path / "cat.db")
     try:
         applied_ns = cat.db.execute("SELECT name, applied_ns FROM migrations").fetchall()
-        assert migrate(cat.db) == []
-        assert migrate(cat.db) == []
+        assert migrate(cat.db, cat.dialect) == []
+        assert migrate(cat.db, cat.dialect) == []
         assert cat.db.execute("SELECT name, applied_ns FROM migrations").fetchall() == applied_ns
     finally:
         cat.close()

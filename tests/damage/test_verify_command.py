@@ -133,3 +133,27 @@ def test_ctrl_c_keeps_what_was_verified(
     assert 4 <= kept < count and summary["verified"] == kept
     code, out2 = _verify(shelf)
     assert code == 0 and out2["skipped"] == kept and out2["verified"] == count - kept
+
+
+def test_a_file_longer_than_its_header_says_is_reported_not_damaged(
+    shelf: Shelf, tmp_path: Path
+) -> None:
+    """STREAMINFO declaring half the samples that are there: the decoded length differs
+    from the header's, which verify reports; the audio is whole, so it is no damage."""
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    data = F.whole("flac")
+    at = data.index(b"fLaC") + 4 + 4 + 10
+    bits = int.from_bytes(data[at : at + 8], "big")
+    bits = (bits & ~0xFFFFFFFFF) | ((bits & 0xFFFFFFFFF) // 2)
+    (lib / "long.flac").write_bytes(data[:at] + bits.to_bytes(8, "big") + data[at + 8 :])
+    shelf.scan(lib)
+    code, out = _verify(shelf)
+    assert code == 0, out
+    assert out["damaged"] == 0 and out["verified"] == 1
+    noted = out["noted_files"]
+    assert isinstance(noted, list) and len(noted) == 1
+    assert "longer than declared" in noted[0]["messages"][0]
+    assert shelf.find("has:damage") == []
+    text = shelf.run("verify", "--again").stdout.decode()
+    assert "note: " in text and "long.flac" in text

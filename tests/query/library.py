@@ -255,9 +255,10 @@ def writer(db: Path) -> tuple[Catalog, Writer]:
     cat = open_catalog(db, create=True)
     scan_id = int(
         cat.db.execute(
-            "INSERT INTO scans (started_ns, finished_ns, roots, status) VALUES (?, ?, '[]', 'done')",
+            "INSERT INTO scans (started_ns, finished_ns, roots, status) "
+            "VALUES (?, ?, '[]', 'done') RETURNING id",
             (time.time_ns(), time.time_ns()),
-        ).lastrowid
+        ).fetchone()[0]
     )
     return cat, Writer(cat, scan_id, 1000)
 

@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import SHELF_VARS
+import pytest
+
+from tests.conftest import SHELF_VARS, Target, module_catalog
 from tests.media import tag_file, write_audio
 
 #: formats whose tags are Vorbis comments: any tag name, several values each
@@ -66,18 +68,19 @@ def write_track(path: Path, track: Track) -> None:
 @dataclass
 class Scanned:
     root: Path
-    db: Path
+    db: Target
     env: dict[str, str]
 
     @classmethod
-    def build(cls, base: Path, tracks: Mapping[str, Track]) -> Scanned:
-        """Write the tracks under `base/lib` and scan them with `shelf scan`."""
+    def build(cls, base: Path, tracks: Mapping[str, Track], db: Target | None = None) -> Scanned:
+        """Write the tracks under `base/lib` and scan them with `shelf scan` into `db`
+        (a SQLite catalog in `base` by default)."""
         root = base / "lib"
         for rel, track in tracks.items():
             write_track(root / rel, track)
         env = {k: v for k, v in os.environ.items() if k not in SHELF_VARS}
         env.update(XDG_CONFIG_HOME=str(base / "config"), XDG_DATA_HOME=str(base / "data"))
-        lib = cls(root, base / "catalog" / "library.db", env)
+        lib = cls(root, base / "catalog" / "library.db" if db is None else db, env)
         scan = lib.subprocess("scan", str(root))
         assert scan.returncode == 0, scan.stderr.decode()
         return lib
@@ -108,3 +111,10 @@ class Scanned:
 
     def path(self, rel: str) -> str:
         return str(self.root / rel)
+
+
+def scanned(
+    engine: str, request: pytest.FixtureRequest, base: Path, tracks: Mapping[str, Track]
+) -> Scanned:
+    """`Scanned.build` into a catalog of `engine` (a module fixture's `query_engine`)."""
+    return Scanned.build(base, tracks, module_catalog(engine, request, base))

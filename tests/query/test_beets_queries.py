@@ -16,13 +16,15 @@ from pathlib import Path
 import pytest
 
 from mediashelf.query.parse import Sort, Term, parse, parse_term
-from tests.query.scanned import Scanned, Track
+from tests.query.scanned import Scanned, Track, scanned
 
 ALL = ["first", "second", "third"]
 
 
 @pytest.fixture(scope="module")
-def three(tmp_path_factory: pytest.TempPathFactory) -> Scanned:
+def three(
+    tmp_path_factory: pytest.TempPathFactory, query_engine: str, request: pytest.FixtureRequest
+) -> Scanned:
     """beets' TestGet library: two tracks of an album `baz`, and a third."""
     tracks = {}
     for rel, title, artists, album, year, comp, genre, more in (
@@ -34,7 +36,7 @@ def three(tmp_path_factory: pytest.TempPathFactory) -> Scanned:
         tags = dict(title=title, artist=artists[0], artists=artists, album=album, genre=genre)
         tags |= dict(date=str(year), compilation=str(comp), **more)
         tracks[rel] = Track(rel.rsplit(".", 1)[1], None, tags)
-    return Scanned.build(tmp_path_factory.mktemp("three"), tracks)
+    return scanned(query_engine, request, tmp_path_factory.mktemp("three"), tracks)
 
 
 @pytest.mark.parametrize(
@@ -139,8 +141,12 @@ def test_what_we_refuse_is_one_line_exit_2(three: Scanned, query: list[str], mes
 
 
 @pytest.fixture(scope="module")
-def one(tmp_path_factory: pytest.TempPathFactory) -> Scanned:
-    return Scanned.build(
+def one(
+    tmp_path_factory: pytest.TempPathFactory, query_engine: str, request: pytest.FixtureRequest
+) -> Scanned:
+    return scanned(
+        query_engine,
+        request,
         tmp_path_factory.mktemp("one"),
         {"x.mp3": Track.of("mp3", album="the album", disc="6", date="0001", genre="Classical")},
     )
@@ -179,9 +185,13 @@ def test_match(one: Scanned, term: str, matches: bool) -> None:
 
 
 @pytest.fixture(scope="module")
-def paths(tmp_path_factory: pytest.TempPathFactory) -> Scanned:
+def paths(
+    tmp_path_factory: pytest.TempPathFactory, query_engine: str, request: pytest.FixtureRequest
+) -> Scanned:
     t = Track.of
-    return Scanned.build(
+    return scanned(
+        query_engine,
+        request,
         tmp_path_factory.mktemp("paths"),
         {
             "aaa/bb/c.flac": t(title="path item"),
@@ -293,11 +303,13 @@ MOMENTS = (
 
 
 @pytest.fixture(scope="module")
-def moments(tmp_path_factory: pytest.TempPathFactory) -> Scanned:
+def moments(
+    tmp_path_factory: pytest.TempPathFactory, query_engine: str, request: pytest.FixtureRequest
+) -> Scanned:
     now = dt.datetime.now().replace(microsecond=0).isoformat()
     tracks = {f"{m}.flac": Track.of(mtime=m, title=m) for m in MOMENTS}
     tracks["now.flac"] = Track.of(mtime=now, title="now")
-    return Scanned.build(tmp_path_factory.mktemp("moments"), tracks)
+    return scanned(query_engine, request, tmp_path_factory.mktemp("moments"), tracks)
 
 
 @pytest.mark.parametrize(
@@ -418,9 +430,13 @@ def test_not_a_date(moments: Scanned, pattern: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def sortable(tmp_path_factory: pytest.TempPathFactory) -> Scanned:
+def sortable(
+    tmp_path_factory: pytest.TempPathFactory, query_engine: str, request: pytest.FixtureRequest
+) -> Scanned:
     t = Track.of
-    return Scanned.build(
+    return scanned(
+        query_engine,
+        request,
         tmp_path_factory.mktemp("sort"),
         {
             "path0.flac": t(

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Shelf
+from tests.conftest import Shelf, ready
 from tests.query.library import build
 
 
 @pytest.fixture
 def lib(shelf: Shelf, tmp_path: Path) -> dict[bytes, str]:
-    shelf.db.parent.mkdir(parents=True, exist_ok=True)
+    ready(shelf.db)
     return build(tmp_path / "lib", shelf.db)
 
 

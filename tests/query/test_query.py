@@ -7,14 +7,16 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from mediashelf import query
-from mediashelf.catalog import Catalog
+from mediashelf.catalog import Catalog, open_catalog
 from mediashelf.catalog.dialect import QueryFunctions, RegexTimeout, SQLiteDialect
 from mediashelf.catalog.find import select
 from mediashelf.errors import QueryError
+from tests.conftest import pg_schema_url
 from tests.query.library import ITEMS, MISSING, build
 
 ALL = set(ITEMS) - MISSING
@@ -23,19 +25,28 @@ AUDIO = {n for n, spec in ITEMS.items() if spec[1] == "audio"} - MISSING
 
 @pytest.fixture(scope="module")
 def lib(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[Path, sqlite3.Connection, dict[bytes, str]]]:
+    tmp_path_factory: pytest.TempPathFactory, query_engine: str, request: pytest.FixtureRequest
+) -> Iterator[tuple[Path, Any, dict[bytes, str]]]:
+    """The query library in a catalog of each engine: (root, connection, path → name)."""
     base = tmp_path_factory.mktemp("querylib")
-    names = build(base / "lib", base / "cat.db")
-    db = sqlite3.connect(base / "cat.db")
-    yield base / "lib", db, names
-    db.close()
+    target: Path | str = base / "cat.db"
+    if query_engine == "postgresql":
+        target = pg_schema_url(request.getfixturevalue("pg_server"))
+    names = build(base / "lib", target)
+    cat = open_catalog(target)
+    lib_cat[base / "lib"] = cat
+    yield base / "lib", cat.db, names
+    cat.close()
 
 
-def run(lib: tuple[Path, sqlite3.Connection, dict[bytes, str]], *args: str) -> list[str]:
-    root, db, names = lib
+#: the catalog of each library, by its root
+lib_cat: dict[Path, Catalog] = {}
+
+
+def run(lib: tuple[Path, Any, dict[bytes, str]], *args: str) -> list[str]:
+    root, _, names = lib
     compiled = query.build(list(args), cwd=os.fsencode(root))
-    rows = select(Catalog(root.parent / "cat.db", db), compiled, columns=["path"])
+    rows = select(lib_cat[root], compiled, columns=["path"])
     return [names[row["path"]] for row in rows]
 
 
@@ -278,6 +289,7 @@ def plan(lib: tuple[Path, sqlite3.Connection, dict[bytes, str]], *args: str) -> 
     return "\n".join(r[3] for r in rows)
 
 
+@pytest.mark.sqlite_only("SQLite's query plans")
 @pytest.mark.parametrize(
     ("args", "index"),
     [

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Shelf, permissions_preexec, read_items
+from tests.conftest import Shelf, exists, permissions_preexec, read_items
 from tests.media import audio_template, flac, garbage, jpeg, make_tree, mp3, write_audio
 
 
@@ -222,9 +222,10 @@ def test_missing_scan_root_is_a_usage_error_and_creates_nothing(
     assert len(err.splitlines()) == 1, err
     assert err.startswith("shelf: ") and "no-such-folder" in err and "does not exist" in err
     assert r.stdout == b""
-    assert not shelf.db.exists() and not shelf.db.parent.exists()
+    assert not exists(shelf.db)
 
 
+@pytest.mark.sqlite_only("where a SQLite catalog file is put")
 def test_missing_scan_root_creates_no_default_catalog(shelf: Shelf, tmp_path: Path) -> None:
     r = subprocess.run(
         [sys.executable, "-m", "mediashelf", "scan", str(tmp_path / "nope")],

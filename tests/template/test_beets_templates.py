@@ -16,7 +16,7 @@ import os
 
 import pytest
 
-from tests.query.scanned import Scanned, Track
+from tests.query.scanned import Scanned, Track, scanned
 
 #: the tags of beets' test item
 ITEM = dict(
@@ -68,8 +68,10 @@ TRACKS = {
 
 
 @pytest.fixture(scope="module")
-def lib(tmp_path_factory: pytest.TempPathFactory) -> Scanned:
-    return Scanned.build(tmp_path_factory.mktemp("templates"), TRACKS)
+def lib(
+    tmp_path_factory: pytest.TempPathFactory, query_engine: str, request: pytest.FixtureRequest
+) -> Scanned:
+    return scanned(query_engine, request, tmp_path_factory.mktemp("templates"), TRACKS)
 
 
 def line(lib: Scanned, template: str, name: str = "item.flac") -> str:

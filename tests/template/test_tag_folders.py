@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from mediashelf.model import Extracted, FileStat
-from tests.conftest import Shelf, upsert
+from tests.conftest import Shelf, ready, upsert
 from tests.query.library import writer
 
 
@@ -40,7 +40,7 @@ def planned(shelf: Shelf, dest: Path, *args: str) -> dict[str, str]:
 
 @pytest.fixture
 def library(shelf: Shelf, tmp_path: Path) -> Path:
-    shelf.db.parent.mkdir(parents=True, exist_ok=True)
+    ready(shelf.db)
     root = tmp_path / "lib"
     comp = {"album": "the album", "compilation": True, "track": 1}
     write_items(

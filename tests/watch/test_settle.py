@@ -54,6 +54,7 @@ def check_slow_writer(
     w.stop()
 
 
+@pytest.mark.slow_on_postgresql
 def test_a_slow_writer_is_never_catalogued_half_written(
     tmp_path: Path, watch: Callable[..., Watching], shelf: Shelf
 ) -> None:
@@ -69,6 +70,7 @@ def test_a_writer_appending_for_15_seconds(
     check_slow_writer(tmp_path, watch, shelf, seconds=15, pause=1.0)
 
 
+@pytest.mark.slow_on_postgresql
 def test_partial_names_wait_for_their_rename(
     tmp_path: Path, watch: Callable[..., Watching], shelf: Shelf
 ) -> None:
@@ -119,6 +121,7 @@ def check_bulk_copy(
     print(f"{files} files present {took:.1f} s after the copy ended")
 
 
+@pytest.mark.slow_on_postgresql
 def test_a_bulk_copy_misses_nothing(
     tmp_path: Path, watch: Callable[..., Watching], shelf: Shelf
 ) -> None:

@@ -8,11 +8,14 @@ import signal
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Shelf, assert_catalog_matches_disk, query, read_items, wait_until
 from tests.media import make_tree, mp3, write_mp3
 from tests.watch.lib import Watching, bpath, present
 
 
+@pytest.mark.slow_on_postgresql
 def test_sigterm_during_a_batch_then_a_restart(
     tmp_path: Path, shelf: Shelf, watch: Callable[..., Watching]
 ) -> None:

@@ -19,7 +19,7 @@ from mediashelf.thumbs import ThumbCache
 from mediashelf.web.scans import ScanJobs
 from mediashelf.web.security import Policy
 from mediashelf.web.state import CatalogPool, State
-from tests.conftest import scan_in_process
+from tests.conftest import Target, scan_in_process
 from tests.extract.images import a1111_parameters, png_image
 from tests.media import write_audio
 
@@ -104,11 +104,11 @@ def make_hostile_library(root: Path) -> None:
     write_audio(root / "<b>bold</b>/'quote\"/t.mp3", "mp3", title="plain", artist=HOSTILE[1])
 
 
-def scan(db: Path, root: Path) -> Any:
+def scan(db: Target, root: Path) -> Any:
     return scan_in_process(db, [root])
 
 
-def state(db: Path, cache: Path, *, token: str | None = None, host: str = HOST) -> State:
+def state(db: Target, cache: Path, *, token: str | None = None, host: str = HOST) -> State:
     settings = load_settings(db=str(db), env={})
     return State(
         settings=settings,

@@ -8,15 +8,22 @@ import json
 import os
 from pathlib import Path
 
+import pytest
 from PIL import Image
 from starlette.testclient import TestClient
 
 from mediashelf.console import printable_path
-from tests.conftest import Shelf
+from tests.conftest import ENGINES, Shelf, Target, query
 from tests.web import lib
 from tests.web.conftest import csrf
 
-Library = tuple[Path, Path, dict[str, Path]]
+Library = tuple[Target, Path, dict[str, Path]]
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    """Every test here runs on both catalog engines."""
+    return str(request.param)
 
 
 def test_items_are_find_json_objects_with_a_total_and_pages(
@@ -165,20 +172,16 @@ def test_files_are_served_with_ranges_and_never_run(client: TestClient, library:
 def test_a_path_outside_the_roots_is_never_read(
     client: TestClient, library: Library, tmp_path: Path
 ) -> None:
-    import sqlite3
-
     db, root, _ = library
     secret = tmp_path / "secret.txt"
     secret.write_text("private")
     ids = lib.ids_by_name(client)
     link = root / "Photos/link.jpg"
     os.symlink(secret, link)
-    con = sqlite3.connect(db)
     # a row pointing outside every root, and one through a symlink leading out
-    con.execute("UPDATE items SET path = ? WHERE id = ?", (os.fsencode(secret), ids["broken.mp3"]))
-    con.execute("UPDATE items SET path = ? WHERE id = ?", (os.fsencode(link), ids["00001-123.png"]))
-    con.commit()
-    con.close()
+    move = "UPDATE items SET path = ? WHERE id = ?"
+    query(db, move, (os.fsencode(secret), ids["broken.mp3"]))
+    query(db, move, (os.fsencode(link), ids["00001-123.png"]))
     for name in ("broken.mp3", "00001-123.png"):
         r = client.get(f"/api/items/{ids[name]}/file")
         assert r.status_code == 404 and b"private" not in r.content

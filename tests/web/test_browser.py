@@ -8,10 +8,13 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from tests.conftest import ENGINES
 from tests.web import lib
 from tests.web.browser import centre, near, shot
 
-Library = tuple[Path, Path, dict[str, Path]]
+Library = tuple[Any, Path, dict[str, Path]]
 
 
 def _page(browser: Any, server: Any) -> Any:
@@ -51,6 +54,7 @@ def test_the_album_grid_shows_thumbnails(
     assert titles == ["Come Together", "Come Together", "Something"], titles  # and the copy
 
 
+@pytest.mark.parametrize("engine", ENGINES, indirect=True)  # a real server on either catalog
 def test_a_search_narrows_the_results_and_a_bad_query_shows_its_error(
     browser: Any, serve: Any, library: Library, tmp_path: Path
 ) -> None:

@@ -6,12 +6,20 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
 from starlette.testclient import TestClient
 
 from mediashelf.web.app import create_app
+from tests.conftest import ENGINES, Target
 from tests.web import lib
 
-Library = tuple[Path, Path, dict[str, Path]]
+Library = tuple[Target, Path, dict[str, Path]]
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    """Every test here runs on both catalog engines."""
+    return str(request.param)
 
 
 def test_photos_are_grouped_by_day_and_ai_images_show_how_they_were_made(

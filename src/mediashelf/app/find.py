@@ -10,7 +10,7 @@ template's `literal` names it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Final, Literal, NamedTuple
 
 from mediashelf.catalog import Catalog
@@ -23,6 +23,7 @@ from mediashelf.catalog.find import (
     select,
     select_page,
 )
+from mediashelf.catalog.roots import Placement, placement
 from mediashelf.catalog.tree import Compiled
 from mediashelf.errors import ConfigError
 from mediashelf.query import compile_query, parse
@@ -124,11 +125,12 @@ def find(catalog: Catalog, search: Search) -> Found:
     if request.mode == "count":
         return Found(total=count(catalog, search.compiled))
     columns = _COLUMNS.get(request.mode)
+    where = placement(catalog)
     if request.mode != "lines":
         rows = select(
             catalog, search.compiled, limit=request.limit, offset=request.offset, columns=columns
         )
-        return Found(items=rows)
+        return Found(items=_placed(rows, where, request.mode == "json"))
     template = _line_template(request.format, DEFAULT_ITEM_FORMAT, TEMPLATE_FIELDS)
     line = _line(catalog, template)
     # %aunique and %sunique read more of the item than the template names
@@ -136,7 +138,29 @@ def find(catalog: Catalog, search: Search) -> Found:
     rows = select(
         catalog, search.compiled, limit=request.limit, offset=request.offset, columns=columns
     )
-    return Found(items=rows, template=template, line=line)
+    return Found(items=_placed(rows, where, False), template=template, line=line)
+
+
+def placed(catalog: Catalog, rows: Iterable[Row]) -> list[Row]:
+    """Whole rows with their paths as this host sees them, and their host and root (as
+    `find --json` gives them)."""
+    return list(_placing(iter(rows), placement(catalog), True))
+
+
+def _placed(rows: Iterator[Row], where: Placement, json_mode: bool) -> Iterator[Row]:
+    """Rows with their paths as this host sees them (and, in JSON, their host and root)."""
+    if where.trivial and not json_mode:
+        return rows
+    return _placing(rows, where, json_mode)
+
+
+def _placing(rows: Iterator[Row], where: Placement, json_mode: bool) -> Iterator[Row]:
+    for row in rows:
+        if "path" in row:
+            row["path"], host, root = where.place(bytes(row["path"]))
+            if json_mode:
+                row["host"], row["root"] = host, root
+        yield row
 
 
 def _line_template(
@@ -177,10 +201,11 @@ def page(catalog: Catalog, search: Search) -> Page:
     compiled, limit, offset = search.compiled, request.limit, request.offset
     if limit is not None and t.narrows(compiled.filter):
         # one pass over the matches counts them and sorts the page out of them
-        return Page(*select_page(catalog, compiled, limit=limit, offset=offset))
+        found, total = select_page(catalog, compiled, limit=limit, offset=offset)
+        return Page(placed(catalog, found), total)
     # the whole library: counted from an index, the page read in the index's order
     rows = select(catalog, compiled, limit=limit, offset=offset)
-    return Page(list(rows), count(catalog, compiled))
+    return Page(placed(catalog, rows), count(catalog, compiled))
 
 
 def album_order(catalog: Catalog, search: Search) -> list[AlbumKey]:

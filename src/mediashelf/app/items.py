@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import stat
@@ -19,6 +20,7 @@ from mediashelf.catalog.queries import (
     get_item,
     prune_missing,
 )
+from mediashelf.catalog.roots import mounts
 from mediashelf.catalog.verify import Verification, verification
 
 
@@ -32,12 +34,18 @@ class ItemInfo:
 
 
 def info(catalog: Catalog, path: bytes) -> ItemInfo | None:
-    """Everything the catalog knows of the file at `path`; None when it is not catalogued."""
-    item = get_item(catalog, path)
+    """Everything the catalog knows of the file at `path` (as this host sees it);
+    None when it is not catalogued."""
+    here = mounts(catalog)
+    item = get_item(catalog, here.canon(path))
     if item is None:
         return None
     failures = current_failures(catalog, path=item.path)
-    return ItemInfo(item, failures, verification(catalog, item.id))
+    return ItemInfo(
+        dataclasses.replace(item, path=here.local(item.path)),
+        failures,
+        verification(catalog, item.id),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,9 +61,13 @@ class ItemDetail:
 
 def detail(catalog: Catalog, item_id: int) -> ItemDetail | None:
     """Everything the catalog knows of item `item_id`; None when there is no such item."""
-    row = rows_by_id(catalog, [item_id]).get(item_id)
-    if row is None:
+    from mediashelf.app.find import placed
+
+    found = rows_by_id(catalog, [item_id]).get(item_id)
+    if found is None:
         return None
+    canon = bytes(found["path"])  # (the catalog's failures are by the catalog's path)
+    row = placed(catalog, [found])[0]
     try:
         extra = json.loads(row["extra"]) if row["extra"] else {}
     except ValueError:
@@ -63,11 +75,7 @@ def detail(catalog: Catalog, item_id: int) -> ItemDetail | None:
     warnings = extra.pop("_warnings", []) if isinstance(extra, dict) else []
     problems = [str(w) for w in (warnings if isinstance(warnings, list) else [warnings])]
     return ItemDetail(
-        row,
-        extra,
-        _texts(row["damage"]),
-        problems,
-        current_failures(catalog, path=bytes(row["path"])),
+        row, extra, _texts(row["damage"]), problems, current_failures(catalog, path=canon)
     )
 
 

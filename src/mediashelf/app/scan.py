@@ -37,6 +37,7 @@ def scan(
     full: bool,
     sink: Sink,
     accept_missing: bool = False,
+    accept_volume: bool = False,
 ) -> ScanSummary:
     """Scan `roots` (paths as the user gave them) into `catalog`, which the caller holds
     under the writer lease (see `app.session.writing`).
@@ -45,7 +46,9 @@ def scan(
     missing.  `sink` hears the files found and done, and one event per file that
     failed (`failed`, detail "kind: message") or moved (`moved`, detail the old path).
     The mount guard holds the missing marks of a root that looks unmounted, or of
-    which too much vanished at once (`summary.held`), unless `accept_missing`.
+    which too much vanished at once (`summary.held`), unless `accept_missing`;
+    `accept_volume`: the user vouches for what is mounted at the roots now (its files
+    may all be gone; its identity is recorded afresh).
     """
     return run_scan(
         catalog,
@@ -54,7 +57,17 @@ def scan(
         full=full,
         progress=sink,
         accept_missing=accept_missing,
+        accept_volume=accept_volume,
     )
+
+
+def lease_keys(catalog: Catalog, roots: Sequence[str | bytes]) -> list[int]:
+    """The writer lock keys of a scan of `roots`: on a server, scans of other volumes
+    go on at the same time (see catalog/postgres.py)."""
+    from mediashelf.catalog.roots import this_host
+    from mediashelf.scan.volume import root_keys
+
+    return root_keys(catalog, check_roots(roots), this_host())
 
 
 def rescan(

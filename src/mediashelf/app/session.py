@@ -9,7 +9,7 @@ starts on top of a half-done one.  What was settled is handed to the caller to s
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from mediashelf.catalog import Catalog, open_catalog
@@ -24,7 +24,7 @@ Settled = Callable[["Recovered"], None]
 
 def reading(settings: Settings, *, create: bool = False) -> Catalog:
     """The catalog for reading (a missing one is an error unless `create`)."""
-    return open_catalog(settings.db, create=create)
+    return open_catalog(settings.catalog, create=create)
 
 
 def settle(catalog: Catalog) -> list[Recovered]:
@@ -47,15 +47,18 @@ def writing(
     create: bool = False,
     durable: bool = False,
     settled: Settled | None = None,
+    scope: Callable[[Catalog], Sequence[int]] | None = None,
 ) -> Iterator[Catalog]:
     """The catalog under its writer lease, with interrupted runs settled first.
 
     `durable` makes every commit reach the disk before it returns (the journal's
-    promise to the files it moves).
+    promise to the files it moves).  `scope` gives the lock keys of the roots a scan
+    changes: on a server catalog the lease then covers those roots only.
     """
-    catalog = open_catalog(settings.db, create=create)
+    catalog = open_catalog(settings.catalog, create=create)
     try:
-        catalog.acquire_lease(wait=wait, command=command)
+        keys = scope(catalog) if scope is not None and catalog.server else ()
+        catalog.acquire_lease(wait=wait, command=command, keys=keys)
         if durable:
             catalog.set_durable()
         for rec in settle(catalog):

@@ -12,14 +12,18 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from mediashelf.errors import EXIT_INTERRUPTED, EXIT_OK, ShelfError
 
 INSTALL_HINT: Final = "generating a library needs PyAV: pip install -e '.[dev]'"
 DEFAULT_WORKDIR: Final = Path("~/.cache/mediashelf-bench")
 DEFAULT_SIZES: Final = (10000, 41000, 100000)
-SCENARIOS: Final = ("first", "noop", "delta", "query", "organize", "cold", "version")
+SCENARIOS: Final = (
+    "first", "noop", "delta", "query", "organize", "cold", "version", "postgres",
+)  # fmt: skip
+#: what `run` times without --scenarios (postgres needs a server: --postgres URL)
+DEFAULT_SCENARIOS: Final = SCENARIOS[:-1]
 
 
 class BenchError(ShelfError):
@@ -69,6 +73,11 @@ def _parser() -> argparse.ArgumentParser:
         "--jobs", type=int, default=None, metavar="N", help="worker processes (CPU count)"
     )
 
+    _add_run(sub)
+    return parser
+
+
+def _add_run(sub: Any) -> None:
     run = sub.add_parser(
         "run",
         help="time scan scenarios against baselines",
@@ -87,9 +96,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--scenarios",
         type=_scenarios,
-        default=list(SCENARIOS),
+        default=list(DEFAULT_SCENARIOS),
         metavar="LIST",
-        help=f"comma-separated subset of {','.join(SCENARIOS)}",
+        help=f"comma-separated subset of {','.join(SCENARIOS)} (all but postgres)",
     )
     run.add_argument(
         "--workdir",
@@ -107,6 +116,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--markdown", action="store_true", help="print the table as markdown")
     run.add_argument(
+        "--postgres",
+        default=None,
+        metavar="URL",
+        help="for the postgres scenario: a PostgreSQL database where the bench may create "
+        "(and drops) schemas, e.g. postgresql://me@localhost/bench",
+    )
+    run.add_argument(
         "--shelf",
         default=None,
         metavar="CMD",
@@ -120,7 +136,6 @@ def _parser() -> argparse.ArgumentParser:
         help="also time the query scenario with beets: the command that runs `beet` on a "
         'library of the same files (e.g. "env BEETSDIR=/path beet")',
     )
-    return parser
 
 
 class _Progress:
@@ -174,6 +189,7 @@ def bench_main(argv: list[str]) -> int:
             markdown=args.markdown,
             shelf_cmd=shlex.split(args.shelf) if args.shelf else None,
             beets_cmd=shlex.split(args.beets) if args.beets else None,
+            postgres=args.postgres,
         )
         return EXIT_OK
     except BenchError as e:

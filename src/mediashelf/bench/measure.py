@@ -11,6 +11,7 @@ stays a few MB, so `ru_maxrss` of what it starts measures the command itself.
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -64,6 +65,8 @@ class Runner:
     """Starts commands through the launcher; use as a context manager."""
 
     def __init__(self, env: Mapping[str, str] | None = None) -> None:
+        #: the environment the commands run in
+        self.env: dict[str, str] = dict(os.environ if env is None else env)
         self._dir = tempfile.TemporaryDirectory(prefix="mediashelf-bench-run-")
         self._proc: subprocess.Popen[str] = subprocess.Popen(
             [sys.executable, "-I", "-S", "-c", _LAUNCHER],

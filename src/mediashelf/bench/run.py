@@ -331,6 +331,7 @@ def run_bench(
     markdown: bool = False,
     shelf_cmd: Sequence[str] | None = None,
     beets_cmd: Sequence[str] | None = None,
+    postgres: str | None = None,
     out: TextIO | None = None,
     log: TextIO | None = None,
 ) -> list[Result]:
@@ -366,6 +367,10 @@ def run_bench(
                 from mediashelf.bench.organize import organize_results
 
                 results.extend(organize_results(bench, s))
+            if "postgres" in scenarios:
+                from mediashelf.bench.postgres import postgres_results
+
+                results.extend(postgres_results(bench, s, postgres))
             if "cold" in scenarios:  # last: it leaves the library out of the page cache
                 from mediashelf.bench.cold import cold_result
 

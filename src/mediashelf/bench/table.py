@@ -21,6 +21,11 @@ TARGETS = {
     "stats": "shelf stats <= 1 s",
     "organize": "organize (move) <= 3x an os.rename loop over the same plan",
     "plan": "planning the organize run <= 2 s",
+    "pg-first": "first index on PostgreSQL >= 0.8x SQLite files/s",
+    "pg-noop": "no-op rescan on PostgreSQL <= 1.5x SQLite's",
+    "pg-find": "find artist:X on PostgreSQL <= 150 ms, process start included",
+    "pg-stats": "shelf stats on PostgreSQL <= 1 s",
+    "pg-agents": "two agents on two halves at once <= one after the other",
 }
 
 

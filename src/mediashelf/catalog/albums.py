@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, Final
 
 from mediashelf.catalog.connect import Catalog
+from mediashelf.catalog.dialect import Dialect
 from mediashelf.catalog.rows import ITEM_COLUMNS
 from mediashelf.catalog.tree import Column, Compiled, SortKey
 
@@ -38,14 +39,25 @@ AGGREGATES: Final[dict[str, str]] = {
     "size": "sum(size)",
     "bitrate": "CAST(round(avg(bitrate)) AS INTEGER)",
     "lossless": "min(coalesce(lossless, 0))",
-    "format": "group_concat(DISTINCT format)",
+    "format": "{concat_distinct_format}",
     "added": "min(added_ns)",
     "path": "min(path)",
     "last_path": "max(path)",
     # the track whose art stands for the album: one with embedded art, else the first
     "cover_id": "coalesce(min(CASE WHEN cover_count > 0 THEN id END), min(id))",
 }
-_KEY: Final = f"coalesce(mb_albumid, lower({_ALBUM_ARTIST}) || x'1f' || lower(album))"
+_KEY: Final = f"coalesce(mb_albumid, lower({_ALBUM_ARTIST}) || {{sep}} || lower(album))"
+
+
+def _aggregates(dialect: Dialect) -> dict[str, str]:
+    """AGGREGATES as `dialect` writes them."""
+    fmt = dialect.concat_distinct("format")
+    return {name: sql.format(concat_distinct_format=fmt) for name, sql in AGGREGATES.items()}
+
+
+def _key(dialect: Dialect) -> str:
+    """An album's grouping key as `dialect` writes it."""
+    return _KEY.format(sep=dialect.unit_separator)
 
 
 def select_albums(
@@ -56,14 +68,18 @@ def select_albums(
     The sort keys name album fields (`Column("year")`); figures count the matching
     tracks only.
     """
-    columns = ", ".join(f"{sql} AS a_{name}" for name, sql in AGGREGATES.items())
+    dialect = catalog.dialect
+    columns = ", ".join(f"{sql} AS a_{name}" for name, sql in _aggregates(dialect).items())
     keys = [
         SortKey(Column(f"a_{_aggregate(k)}"), k.descending, k.nocase, k.nulls_last) for k in sort
     ]
     with catalog.querying(compiled) as q:
+        # sorted outside the grouping: an ORDER BY may name output columns only bare
+        # in PostgreSQL, and the sort keys test them (`a_year IS NULL, a_year`)
         sql = (
-            f"SELECT {columns} FROM items WHERE {q.where} AND album IS NOT NULL "
-            f"AND album != '' GROUP BY {_KEY} ORDER BY {catalog.dialect.order(keys)}"
+            f"SELECT * FROM (SELECT {columns} FROM items WHERE {q.where} AND album IS NOT NULL "
+            f"AND album != '' GROUP BY {_key(dialect)}) albums "
+            f"ORDER BY {dialect.order(keys)}"
         )
         for row in catalog.db.execute(sql, q.params):
             yield dict(zip(AGGREGATES, row, strict=True))
@@ -77,17 +93,21 @@ def album_keys(catalog: Catalog, compiled: Compiled, sort: Sequence[SortKey]) ->
     """Every album of the matching tracks, in `sort` order, as its key and titles only:
     the order of a listing, to be paged through with `albums_of`.  Only the aggregates
     the sort needs are computed."""
+    dialect = catalog.dialect
+    aggregates, key = _aggregates(dialect), _key(dialect)
     names = list(dict.fromkeys(_aggregate(k) for k in sort))
-    extra = "".join(f", {AGGREGATES[n]} AS a_{n}" for n in names)
+    extra = "".join(f", {aggregates[n]} AS a_{n}" for n in names)
+    titles = dialect.concat_distinct(f"album || {dialect.record_separator}")
     keys = [
         SortKey(Column(f"a_{_aggregate(k)}"), k.descending, k.nocase, k.nulls_last) for k in sort
     ]
     with catalog.querying(compiled) as q:
+        # sorted outside the grouping (see select_albums)
         sql = (
-            f"SELECT {_KEY} AS a_key, group_concat(DISTINCT album || char(30)) AS a_titles{extra} "
+            f"SELECT * FROM (SELECT {key} AS a_key, {titles} AS a_titles{extra} "
             f"FROM items WHERE {q.where} "
-            f"AND album IS NOT NULL AND album != '' GROUP BY {_KEY} "
-            f"ORDER BY {catalog.dialect.order(keys)}"
+            f"AND album IS NOT NULL AND album != '' GROUP BY {key}) albums "
+            f"ORDER BY {dialect.order(keys)}"
         )
         return [
             (str(row[0]), tuple(t.rstrip("\x1e") for t in str(row[1]).split("\x1e,")))
@@ -104,11 +124,13 @@ def albums_of(
         return {}
     keys = {key for key, _ in wanted}
     titles = sorted({title for _, names in wanted for title in names})
-    columns = ", ".join(f"{sql} AS a_{name}" for name, sql in AGGREGATES.items())
+    key = _key(catalog.dialect)
+    aggregates = _aggregates(catalog.dialect)
+    columns = ", ".join(f"{sql} AS a_{name}" for name, sql in aggregates.items())
     with catalog.querying(compiled) as q:
         sql = (
-            f"SELECT {columns}, {_KEY} FROM items WHERE {q.where} "
-            f"AND album IN ({','.join('?' * len(titles))}) GROUP BY {_KEY}"
+            f"SELECT {columns}, {key} FROM items WHERE {q.where} "
+            f"AND album IN ({','.join('?' * len(titles))}) GROUP BY {key}"
         )
         rows = catalog.db.execute(sql, [*q.params, *titles])
         return {

@@ -15,9 +15,12 @@ is written for the indexes the catalog has: substrings as `id IN (…)` of one
 subquery per column (a covering index scan each), path prefixes as a range over
 the unique path index, missing items left out by their partial index.
 
-Another engine is one more class with the same three methods: PostgreSQL would
-render `extra` tests as JSONB, `Search` as ILIKE over folded text (a trigram index),
-`Regex` as `~*` under a statement timeout, and `FileName` from the path.
+PostgreSQL (`pgdialect.PostgresDialect`) is one more class with the same methods: it
+renders `Search` as ILIKE over the columns and their folded copies (JSONB), `Regex`
+as `~` under a statement timeout, lists as JSONB containment, and `FileName` with a
+function of the schema.  Besides queries, a dialect gives the few pieces of other
+statements that differ between the engines (`begin`, `ddl`, `concat_distinct`, …),
+so the catalog modules keep one copy of every statement.
 """
 
 from __future__ import annotations
@@ -59,9 +62,40 @@ class Rendered:
 
 
 class Dialect(Protocol):
-    """What the catalog needs of an engine to run compiled queries."""
+    """What the catalog needs of an engine to run compiled queries, and the parts of
+    other statements that differ between engines."""
 
-    name: str
+    @property
+    def name(self) -> str:
+        """ "sqlite" or "postgresql"."""
+
+    @property
+    def begin(self) -> str:
+        """The statement that starts the single writer's transaction."""
+
+    @property
+    def record_separator(self) -> str:
+        """A text literal of the character U+001E (ends each title of an album's list)."""
+
+    @property
+    def unit_separator(self) -> str:
+        """A text literal of the character U+001F (joins the parts of a grouping key)."""
+
+    def ddl(self, statement: str) -> str:
+        """A migration's DDL (written for SQLite) as this engine's."""
+
+    def concat_distinct(self, expr: str) -> str:
+        """An aggregate: the distinct values of `expr` joined by commas."""
+
+    def json_member(self, column: str, key: str) -> str:
+        """The value of `key` (a plain name) in the JSON object in `column`, as JSON
+        text; NULL when there is none.  Filters on it start with `has_member`."""
+
+    def has_member(self, column: str, key: str) -> str:
+        """A cheap condition true of every row whose JSON in `column` has `key`."""
+
+    def plain_text(self, column: str) -> str:
+        """True where the column holds ASCII letters, digits and spaces only."""
 
     def render(self, compiled: Compiled) -> Rendered:
         """The WHERE and ORDER BY of a compiled query, and its parameters."""
@@ -74,6 +108,7 @@ class Dialect(Protocol):
     ) -> contextlib.AbstractContextManager[None]:
         """Statements run inside may use rendered queries: the functions they call are
         in place, and their errors come out as QueryError."""
+        ...
 
 
 class RegexTimeout(QueryError):
@@ -173,7 +208,14 @@ class _SQLite:
         return f"({e.column} IS NOT NULL)"
 
     def node(self, n: t.Node) -> str:
-        return _NODES[type(n)](self, n)
+        method: Callable[[t.Node], str] = getattr(self, _NODES[type(n)])
+        return method(n)
+
+    def everything(self, n: t.Everything) -> str:
+        return "1"
+
+    def nothing(self, n: t.Nothing) -> str:
+        return "0"
 
     def search(self, n: t.Search) -> str:
         """`id IN (…)`: one subquery per column, which SQLite answers from the column's
@@ -262,23 +304,24 @@ class _SQLite:
         return "(" + " OR ".join(self.node(c) for c in n.nodes) + ")"
 
 
-_NODES: Final[dict[type, Callable[[_SQLite, Any], str]]] = {
-    t.Everything: lambda _, n: "1",
-    t.Nothing: lambda _, n: "0",
-    t.Search: _SQLite.search,
-    t.Contains: _SQLite.contains,
-    t.Equals: _SQLite.equals,
-    t.Range: _SQLite.range,
-    t.Regex: _SQLite.regex,
-    t.Empty: _SQLite.empty,
-    t.NotEmpty: _SQLite.not_empty,
-    t.NotNull: _SQLite.not_null,
-    t.Truth: _SQLite.truth,
-    t.ListHas: _SQLite.list_has,
-    t.Under: _SQLite.under,
-    t.Not: _SQLite.not_,
-    t.And: _SQLite.and_,
-    t.Or: _SQLite.or_,
+#: the method of a renderer that renders each kind of node
+_NODES: Final[dict[type, str]] = {
+    t.Everything: "everything",
+    t.Nothing: "nothing",
+    t.Search: "search",
+    t.Contains: "contains",
+    t.Equals: "equals",
+    t.Range: "range",
+    t.Regex: "regex",
+    t.Empty: "empty",
+    t.NotEmpty: "not_empty",
+    t.NotNull: "not_null",
+    t.Truth: "truth",
+    t.ListHas: "list_has",
+    t.Under: "under",
+    t.Not: "not_",
+    t.And: "and_",
+    t.Or: "or_",
 }
 
 
@@ -286,6 +329,25 @@ class SQLiteDialect:
     """SQLite: the embedded default."""
 
     name: Final = "sqlite"
+    begin: Final = "BEGIN IMMEDIATE"
+    unit_separator: Final = "x'1f'"
+    record_separator: Final = "char(30)"
+
+    def ddl(self, statement: str) -> str:
+        return statement
+
+    def concat_distinct(self, expr: str) -> str:
+        return f"group_concat(DISTINCT {expr})"
+
+    def json_member(self, column: str, key: str) -> str:
+        return f"json_extract({column}, '$.{key}')"
+
+    def has_member(self, column: str, key: str) -> str:
+        # a text match before JSON is parsed: most rows are ruled out without it
+        return f"{column} LIKE '%\"{key}\"%'"
+
+    def plain_text(self, column: str) -> str:
+        return f"{column} NOT GLOB '*[^A-Za-z0-9 ]*'"
 
     def render(self, compiled: Compiled) -> Rendered:
         r = _SQLite()

@@ -13,6 +13,7 @@ from typing import Any, Final
 
 from mediashelf.catalog.connect import Catalog
 from mediashelf.catalog.dialect import Compiled
+from mediashelf.catalog.roots import mounts
 
 #: ids per `IN (...)` list
 _ID_BATCH: Final = 900
@@ -35,7 +36,10 @@ def _matching(
     """Rows of `sql`, whose WHERE clause ends with `AND {where}`, for the items
     `compiled` picks."""
     with catalog.querying(compiled) as r:
-        return catalog.db.execute(sql.format(where=r.where), [*params, *r.params]).fetchall()
+        rows: list[Any] = catalog.db.execute(
+            sql.format(where=r.where), [*params, *r.params]
+        ).fetchall()
+        return rows
 
 
 def sized(catalog: Catalog, compiled: Compiled) -> list[Any]:
@@ -91,9 +95,10 @@ def store_phashes(catalog: Catalog, rows: Sequence[tuple[str, int, int, int]]) -
 
 
 def item_paths(catalog: Catalog, ids: Iterable[int]) -> dict[int, bytes]:
-    """Catalogued paths by item id."""
+    """Catalogued paths by item id, as this host sees them (roots.Mounts)."""
     rows = _by_ids(catalog, "SELECT id, path FROM items WHERE id IN ({ids})", ids)
-    return {rid: bytes(path) for rid, path in rows}
+    local = mounts(catalog).local
+    return {rid: local(bytes(path)) for rid, path in rows}
 
 
 def columns_of(catalog: Catalog, ids: Iterable[int], columns: Sequence[str]) -> list[Any]:
@@ -113,4 +118,5 @@ def fingerprints(
         "AND h.mtime_ns = i.mtime_ns AND h.dev = i.dev AND h.ino = i.ino "
         "WHERE i.id IN ({ids})"
     )
-    return _by_ids(catalog, sql, ids)
+    local = mounts(catalog).local
+    return [(r[0], local(bytes(r[1])), *r[2:]) for r in _by_ids(catalog, sql, ids)]

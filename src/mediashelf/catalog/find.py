@@ -81,6 +81,8 @@ def count(catalog: Catalog, compiled: Compiled) -> int:
 #: the columns whose distinct values can be listed (column names never come from a request)
 VALUE_COLUMNS: Final = ("artist", "albumartist", "genre", "year", "composer", "label",
                         "format", "codec", "make", "model", "ai_tool", "ai_model")  # fmt: skip
+#: those that hold numbers (never an empty text)
+_NUMERIC_VALUES: Final = frozenset({"year"})
 
 
 def distinct_values(
@@ -96,12 +98,15 @@ def distinct_values(
     (text without case) or most items first, one page of them; and how many values."""
     if column not in VALUE_COLUMNS:
         raise ValueError(f"not a column to list: {column!r}")
+    numeric = column in _NUMERIC_VALUES
     with catalog.querying(compiled) as q:
-        where = f"{q.where} AND {column} IS NOT NULL AND {column} != ''"
-        order = "items DESC, value" if by_count else "lower(value), value"
+        where = f"{q.where} AND {column} IS NOT NULL" + ("" if numeric else f" AND {column} != ''")
+        by_value = "value" if numeric else "lower(value), value"
+        order = f"items DESC, {by_value}" if by_count else by_value
+        # ordered outside the grouping: PostgreSQL names output columns only bare there
         rows = catalog.db.execute(
-            f"SELECT {column} AS value, count(*) AS items FROM items WHERE {where} "
-            f"GROUP BY {column} ORDER BY {order} LIMIT ? OFFSET ?",
+            f"SELECT value, items FROM (SELECT {column} AS value, count(*) AS items "
+            f"FROM items WHERE {where} GROUP BY {column}) v ORDER BY {order} LIMIT ? OFFSET ?",
             [*q.params, max(0, int(limit)), max(0, int(offset))],
         ).fetchall()
         total = catalog.db.execute(

@@ -7,20 +7,20 @@ without loading its items.
 
 from __future__ import annotations
 
-import sqlite3
-
-from mediashelf.catalog.connect import Catalog
+from mediashelf.catalog.connect import Catalog, Connection
 
 #: a catalogued folder: (row id, signature of its last complete listing, or None)
 FolderEntry = tuple[int, bytes | None]
 
 
-def folder_row(db: sqlite3.Connection, path: bytes) -> int:
+def folder_row(db: Connection, path: bytes) -> int:
     """The id of a folder's row, added if the catalog has none (inside a transaction)."""
     row = db.execute("SELECT id FROM folders WHERE path = ?", (path,)).fetchone()
     if row is not None:
         return int(row[0])
-    return int(db.execute("INSERT INTO folders (path) VALUES (?)", (path,)).lastrowid or 0)
+    return int(
+        db.execute("INSERT INTO folders (path) VALUES (?) RETURNING id", (path,)).fetchone()[0]
+    )
 
 
 def folders_under(catalog: Catalog, roots: list[bytes]) -> dict[bytes, FolderEntry]:

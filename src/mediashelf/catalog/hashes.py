@@ -11,6 +11,7 @@ from mediashelf.catalog.connect import Catalog
 
 #: (item_id, kind, value, size, mtime_ns, dev, ino)
 HashRow = tuple[int, str, bytes, int, int, int, int]
+_COLUMNS = ("item_id", "kind", "value", "size", "mtime_ns", "dev", "ino")
 
 
 def valid_hashes(catalog: Catalog, kind: str) -> dict[int, bytes]:
@@ -28,9 +29,5 @@ def store_hashes(catalog: Catalog, rows: Sequence[HashRow]) -> None:
     """Keep hashes, each against the fingerprint of what was read (one transaction)."""
     if not rows:
         return
-    with catalog.atomic() as db:
-        db.executemany(
-            "INSERT OR REPLACE INTO hashes (item_id, kind, value, size, mtime_ns, dev, ino) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
+    with catalog.atomic():
+        catalog.bulk_upsert("hashes", _COLUMNS, rows, "item_id, kind")

@@ -13,6 +13,7 @@ the tables and nothing of the actions.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import time
@@ -68,11 +69,16 @@ class Run:
     undo_of: int | None
     undone_by: int | None
     counts: dict[str, Any]
+    host: str | None = None  # the machine that made it (None: before hosts were recorded)
+
+    def mine(self, host: str) -> bool:
+        """The run was made on `host` (recovery and undo act only there: its paths)."""
+        return self.host is None or self.host == host
 
 
 _STEP_COLUMNS = "id, action, item_id, src, dst, size, mtime_ns, state, after, error"
 _RUN_COLUMNS = (
-    "id, started_ns, finished_ns, command, mode, dest, status, undo_of, undone_by, counts"
+    "id, started_ns, finished_ns, command, mode, dest, status, undo_of, undone_by, counts, host"
 )
 
 
@@ -83,7 +89,7 @@ def _step(r: Sequence[Any]) -> Step:
 
 def _run(r: Sequence[Any]) -> Run:
     counts = json.loads(r[9]) if r[9] else {}
-    return Run(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], counts)
+    return Run(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], counts, r[10])
 
 
 # -- runs -----------------------------------------------------------------------------------
@@ -92,13 +98,15 @@ def _run(r: Sequence[Any]) -> Run:
 def start_run(
     catalog: Catalog, command: str, mode: str, dest: bytes | None, undo_of: int | None = None
 ) -> int:
+    from mediashelf.catalog.roots import this_host
+
     with catalog.atomic() as db:
         cur = db.execute(
-            "INSERT INTO runs (started_ns, command, mode, dest, status, undo_of) "
-            "VALUES (?, ?, ?, ?, 'running', ?)",
-            (time.time_ns(), command, mode, dest, undo_of),
+            "INSERT INTO runs (started_ns, command, mode, dest, status, undo_of, host) "
+            "VALUES (?, ?, ?, ?, 'running', ?, ?) RETURNING id",
+            (time.time_ns(), command, mode, dest, undo_of, this_host()),
         )
-        return int(cur.lastrowid or 0)
+        return int(cur.fetchone()[0])
 
 
 def finish_run(catalog: Catalog, run_id: int, status: str, counts: dict[str, Any]) -> None:
@@ -125,10 +133,17 @@ def runs(catalog: Catalog, limit: int | None = None) -> list[Run]:
     return [_run(r) for r in catalog.db.execute(sql)]
 
 
-def unfinished(catalog: Catalog) -> list[Run]:
-    """Runs a crash left `running`, the oldest first."""
+def unfinished(catalog: Catalog, host: str | None = None) -> list[Run]:
+    """Runs of `host` (default: this one) a crash left `running`, the oldest first
+    (another host's runs are settled on that host: their paths are its own)."""
+    if host is None:
+        from mediashelf.catalog.roots import this_host
+
+        host = this_host()
     rows = catalog.db.execute(
-        f"SELECT {_RUN_COLUMNS} FROM runs WHERE status = 'running' ORDER BY id"
+        f"SELECT {_RUN_COLUMNS} FROM runs WHERE status = 'running' "
+        "AND (host = ? OR host IS NULL) ORDER BY id",
+        (host,),
     )
     return [_run(r) for r in rows]
 
@@ -198,7 +213,23 @@ def record_pruned(catalog: Catalog, run_id: int, first_seq: int, steps: Sequence
 
 
 def _record_done(catalog: Catalog, by_effect: Mapping[Effect, Sequence[Step]]) -> None:
-    """Change the items to match operations done on disk (inside the caller's transaction)."""
+    """Change the items to match operations done on disk (inside the caller's transaction).
+
+    Steps hold this host's paths; where it mounts a volume at another path than the
+    catalog's (roots.Mounts), the catalog's paths are changed."""
+    from mediashelf.catalog.roots import mounts
+
+    here = mounts(catalog)
+    if not here.identity:
+        by_effect = {
+            effect: [
+                dataclasses.replace(
+                    s, src=here.canon(s.src) if s.src is not None else None, dst=here.canon(s.dst)
+                )
+                for s in steps
+            ]
+            for effect, steps in by_effect.items()
+        }
     db = catalog.db
     now = time.time_ns()
     moved = [s for s in by_effect.get("moved", ()) if s.src is not None]

@@ -41,11 +41,12 @@ def plan_rows(
 
 def album_sidecars(catalog: Catalog) -> list[tuple[int, bytes, int, int, bytes]]:
     """Every present file that is not audio, by path: (id, path, size, mtime_ns, folder)."""
-    return catalog.db.execute(
+    rows: list[tuple[int, bytes, int, int, bytes]] = catalog.db.execute(
         "SELECT i.id, i.path, i.size, i.mtime_ns, f.path FROM items i "
         "JOIN folders f ON f.id = i.folder_id WHERE i.kind != 'audio' AND i.missing = 0 "
         "ORDER BY i.path"
     ).fetchall()
+    return rows
 
 
 def photo_sidecars(catalog: Catalog) -> dict[bytes, Sidecar]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +32,7 @@ class Item:
     extra: dict[str, Any]
 
 
-def _item(row: sqlite3.Row | tuple[Any, ...]) -> Item:
+def _item(row: Sequence[Any]) -> Item:
     rid, path, kind, fmt, size, mtime_ns, added_ns, missing, error, extra = row[:10]
     fields: dict[str, Any] = {
         "kind": kind,
@@ -61,7 +61,7 @@ def frequent_artists(catalog: Catalog, limit: int, *, plain: bool = False) -> li
     digits and spaces only)."""
     sql = "SELECT artist, count(*) AS n FROM items WHERE artist IS NOT NULL "
     if plain:
-        sql += "AND artist NOT GLOB '*[^A-Za-z0-9 ]*' "
+        sql += f"AND {catalog.dialect.plain_text('artist')} "
     sql += "GROUP BY artist ORDER BY n DESC, artist LIMIT ?"
     return [str(r[0]) for r in catalog.db.execute(sql, (limit,))]
 
@@ -124,14 +124,19 @@ def damaged_items(
     """(id, path, damage as JSON, problems as JSON) of the present files that were
     catalogued although damaged (`damage`) or although reading them met problems
     (`extra._warnings`), by path, a page of them; and how many."""
-    where = "missing = 0 AND (damage IS NOT NULL OR extra LIKE '%\"_warnings\"%')"
+    d = catalog.dialect
+    warnings = d.json_member("extra", "_warnings")
+    where = (
+        f"missing = 0 AND (damage IS NOT NULL OR "
+        f"({d.has_member('extra', '_warnings')} AND {warnings} IS NOT NULL))"
+    )
     total = catalog.db.execute(f"SELECT count(*) FROM items WHERE {where}").fetchone()[0]
     rows = catalog.db.execute(
-        f"SELECT id, path, damage, json_extract(extra, '$._warnings') FROM items WHERE {where} "
+        f"SELECT id, path, damage, {warnings} FROM items WHERE {where} "
         "ORDER BY path LIMIT ? OFFSET ?",
         (max(0, int(limit)), max(0, int(offset))),
     )
-    return [(int(i), bytes(p), d, w) for i, p, d, w in rows], int(total)
+    return [(int(i), bytes(p), dmg, w) for i, p, dmg, w in rows], int(total)
 
 
 def change_mark(catalog: Catalog) -> tuple[Any, ...]:

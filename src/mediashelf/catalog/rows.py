@@ -19,19 +19,6 @@ ITEM_COLUMNS: tuple[str, ...] = (
     *(name for name, _ in MEDIA_FIELDS),
     "extra", "folded",
 )  # fmt: skip
-_KEEP_ON_UPDATE = {"path", "added_ns"}
-
-UPSERT_SQL = (
-    f"INSERT INTO items ({', '.join(ITEM_COLUMNS)}) VALUES ({', '.join('?' * len(ITEM_COLUMNS))}) "
-    "ON CONFLICT(path) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in ITEM_COLUMNS if c not in _KEEP_ON_UPDATE)
-)
-#: rewrite a row found at a new path (a move): keeps id and added_ns
-MOVE_UPDATE_SQL = (
-    "UPDATE items SET "
-    + ", ".join(f"{c} = ?" for c in ITEM_COLUMNS if c != "added_ns")
-    + " WHERE id = ?"
-)
 ADDED_INDEX = ITEM_COLUMNS.index("added_ns")
 
 

@@ -8,21 +8,48 @@ A scan's row is `running` while it runs, then `done` or `interrupted`; a row sti
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Mapping
 
 from mediashelf.catalog.connect import Catalog
 
 
-def start_scan(catalog: Catalog, roots: list[str], options: Mapping[str, object]) -> int:
-    """Record a scan as running (and any scan left running as crashed); its id."""
+def start_scan(catalog: Catalog, roots: list[str], options: Mapping[str, object], host: str) -> int:
+    """Record a scan of `host` as running (and scans left running by a dead process as
+    crashed); its id.
+
+    On SQLite the writer lease is the whole catalog's, so a scan left running is dead;
+    on a server, agents scan at once, so only this host's scans whose process is gone.
+    """
     db = catalog.db
-    db.execute("UPDATE scans SET status = 'crashed' WHERE status = 'running'")
+    if not catalog.server:
+        db.execute("UPDATE scans SET status = 'crashed' WHERE status = 'running'")
+    else:
+        rows = db.execute(
+            "SELECT id, pid FROM scans WHERE status = 'running' AND (host = ? OR host IS NULL)",
+            (host,),
+        ).fetchall()
+        dead = [sid for sid, pid in rows if pid is None or not _alive(int(pid))]
+        if dead:
+            where, param = catalog.ids_in("id", dead)
+            db.execute(f"UPDATE scans SET status = 'crashed' WHERE {where}", (param,))
     cur = db.execute(
-        "INSERT INTO scans (started_ns, roots, options, status) VALUES (?, ?, ?, 'running')",
-        (time.time_ns(), json.dumps(roots), json.dumps(dict(options))),
+        "INSERT INTO scans (started_ns, roots, options, status, host, pid) "
+        "VALUES (?, ?, ?, 'running', ?, ?) RETURNING id",
+        (time.time_ns(), json.dumps(roots), json.dumps(dict(options)), host, os.getpid()),
     )
-    return int(cur.lastrowid or 0)
+    return int(cur.fetchone()[0])
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def scan_aborted(catalog: Catalog, scan_id: int) -> None:

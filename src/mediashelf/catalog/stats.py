@@ -56,12 +56,12 @@ _BAND_SQL = (
 )
 _SHAPE_SQL = f"""
 SELECT added_ns / {_DAY_NS}, year, samplerate, {_BAND_SQL}, codec,
-       coalesce(format, nullif(ext, '')), kind, count(*), sum(size), total(duration)
+       coalesce(format, nullif(ext, '')), kind, count(*), sum(size), coalesce(sum(duration), 0.0)
 FROM items WHERE missing = 0 AND ({{where}})
 GROUP BY 1, 2, 3, 4, 5, 6, 7
 """
 _NAMES_SQL = """
-SELECT album, artist, albumartist, genre, count(*), total(duration)
+SELECT album, artist, albumartist, genre, count(*), coalesce(sum(duration), 0.0)
 FROM items WHERE missing = 0 AND kind = 'audio' AND ({where})
 GROUP BY 1, 2, 3, 4
 """

@@ -35,6 +35,7 @@ Conditions (each true, false or unknown for one item):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar, Literal, Union
 
 
@@ -298,6 +299,29 @@ class Compiled(_Value):
     ) -> None:
         self.filter: Node = filter if filter is not None else Everything()
         self.sort, self.missing, self.uses_regex, self.fields = sort, missing, uses_regex, fields
+
+
+def map_paths(compiled: Compiled, fn: Callable[[bytes], bytes]) -> Compiled:
+    """The query with every path it names (`Under`, `path` equal to) passed through `fn`."""
+
+    def walk(node: Node) -> Node:
+        if isinstance(node, Under):
+            return Under(fn(node.path))
+        if (
+            isinstance(node, Equals)
+            and isinstance(node.expr, Column)
+            and node.expr.name == "path"
+            and isinstance(node.value, bytes)
+        ):
+            return Equals(node.expr, fn(node.value))
+        if isinstance(node, Not):
+            return Not(walk(node.node))
+        if isinstance(node, And | Or):
+            return type(node)(tuple(walk(n) for n in node.nodes))
+        return node
+
+    c = compiled
+    return Compiled(walk(c.filter), c.sort, c.missing, c.uses_regex, c.fields)
 
 
 def narrows(node: Node) -> bool:

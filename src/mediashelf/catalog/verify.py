@@ -22,6 +22,8 @@ VerificationRow = tuple[int, int, int, int, int, int, str | None, str | None]
 #: decoder rejected have no length either)
 _LENGTH_REASONS: Final = frozenset(("truncated", "decode-error"))
 
+_COLUMNS: Final = ("item_id", "size", "mtime_ns", "dev", "ino", "verified_ns", "damage", "message")
+
 _TO_VERIFY_SQL = """
 SELECT i.id, i.path, i.size, i.mtime_ns, i.dev, i.ino, i.kind, i.format, i.duration,
        CASE WHEN v.item_id IS NULL THEN 0 ELSE 1 END
@@ -66,12 +68,7 @@ def store_verifications(catalog: Catalog, rows: Sequence[VerificationRow]) -> No
     if not rows:
         return
     with catalog.atomic() as db:
-        db.executemany(
-            "INSERT OR REPLACE INTO verifications "
-            "(item_id, size, mtime_ns, dev, ino, verified_ns, damage, message) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
+        catalog.bulk_upsert("verifications", _COLUMNS, rows, "item_id")
         for item_id, size, mtime_ns, dev, ino, _, damage, _ in rows:
             if damage is None:
                 continue

@@ -111,7 +111,67 @@ def cmd_prune(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_copy(args: argparse.Namespace) -> int:
+    from mediashelf.app.transfer import copy_catalog
+    from mediashelf.commands.common import command_line
+    from mediashelf.console import make_progress
+    from mediashelf.dburl import is_server
+
+    def target(value: str) -> str:
+        return value if is_server(value) else os.path.abspath(os.path.expanduser(value))
+
+    result = copy_catalog(
+        target(args.source),
+        target(args.destination),
+        force=args.force,
+        sink=make_progress(args.json, args.quiet),
+        command=command_line(),
+    )
+    if args.json:
+        from mediashelf.console import dumps
+
+        print(
+            dumps(
+                {
+                    "source": result.source,
+                    "destination": result.destination,
+                    "rows": result.rows,
+                    "tables": {
+                        t.table: {"rows": t.rows, "checksum": t.checksum} for t in result.tables
+                    },
+                }
+            )
+        )
+    else:
+        for t in result.tables:
+            print(f"  {t.table:<9} {t.rows:>12,} rows  checksum {t.checksum[:16]}  ok")
+        print(f"copied {result.rows:,} rows from {result.source} to {result.destination}; verified")
+    return EXIT_OK
+
+
 def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
+    c = sub.add_parser(
+        "catalog",
+        parents=[common],
+        help="move a whole catalog between SQLite and PostgreSQL",
+        description="Work on whole catalogs.",
+    )
+    csub = c.add_subparsers(dest="catalog_command", metavar="ACTION", required=True)
+    cp = csub.add_parser(
+        "copy",
+        help="copy a catalog to another file or server, and verify the copy",
+        description="Copy every table of the catalog SRC into DST (a SQLite file or a "
+        "postgresql:// URL, either way), keeping ids, dates added, failures, hashes, scans "
+        "and the journal; then check row counts and a checksum per table.  A destination "
+        "that already holds a catalog is refused unless --force.",
+    )
+    cp.add_argument("source", metavar="SRC", help="the catalog to copy (file or URL)")
+    cp.add_argument("destination", metavar="DST", help="where to copy it (file or URL)")
+    cp.add_argument("--force", action="store_true", help="replace what DST holds")
+    cp.add_argument("--json", action="store_true", help="the result as one JSON object")
+    cp.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    cp.set_defaults(func=cmd_copy)
+
     i = sub.add_parser(
         "info",
         parents=[common],

@@ -24,8 +24,9 @@ def common_parent() -> argparse.ArgumentParser:
     common.add_argument(
         "--db",
         default=argparse.SUPPRESS,
-        metavar="PATH",
-        help="catalog file (default: $SHELF_DB or ~/.local/share/mediashelf/library.db)",
+        metavar="PATH|URL",
+        help="catalog: a SQLite file, or a PostgreSQL server as postgresql://USER@HOST/DB "
+        "(default: $SHELF_DB or ~/.local/share/mediashelf/library.db)",
     )
     common.add_argument(
         "--config",
@@ -87,9 +88,13 @@ def abspath_bytes(path: str) -> bytes:
 
 
 def command_line() -> str:
+    """What the user ran, for the history and the lease's holder; a catalog URL's
+    password masked."""
     import shlex
 
-    return "shelf " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    from mediashelf.dburl import masked
+
+    return "shelf " + " ".join(shlex.quote(masked(a)) for a in sys.argv[1:])
 
 
 def print_settled(rec: Recovered) -> None:

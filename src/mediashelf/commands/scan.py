@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from typing import TYPE_CHECKING, TextIO
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
-    from mediashelf.app.scan import check_roots, scan
+    from mediashelf.app.scan import check_roots, lease_keys, scan
     from mediashelf.console import make_progress
 
     settings = settings_of(
@@ -25,7 +26,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
         one_file_system=args.one_file_system or None,
     )
     check_roots(args.paths)  # before the catalog is created: a wrong path leaves nothing
-    with writing(args, settings, create=True) as catalog:
+    scope = functools.partial(lease_keys, roots=args.paths)
+    with writing(args, settings, create=True, scope=scope) as catalog:
         sink = make_progress(args.json, args.quiet)
         summary = scan(
             settings,
@@ -34,8 +36,12 @@ def cmd_scan(args: argparse.Namespace) -> int:
             full=args.full,
             sink=sink,
             accept_missing=args.accept_missing,
+            accept_volume=args.accept_volume,
         )
     print_scan_summary(summary, sys.stdout, args.json)
+    if args.json:  # (the summary lines say so otherwise)
+        for h in summary.held:  # the mount guard's: rows left as they were
+            print(f"shelf: scan held {h.message()}", file=sys.stderr)
     if summary.interrupted:
         done = sum(summary.counts[k] for k in ("added", "changed", "moved", "failed"))
         print(
@@ -138,4 +144,10 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         help="wait this long for another scan of the catalog to finish",
     )
     s.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    s.add_argument(
+        "--accept-volume",
+        action="store_true",
+        help="trust what is mounted at the roots now: scan a root the mount guard stopped "
+        "(its anchor file lost, or its files really gone) and record its identity afresh",
+    )
     s.set_defaults(func=cmd_scan)

@@ -49,6 +49,9 @@ def print_verify_summary(summary: VerifySummary, out: TextIO, json_mode: bool) -
             {"path": os.fsdecode(p), "damage": reasons, "messages": said}
             for p, reasons, said in summary.damaged
         ]
+        obj["noted_files"] = [
+            {"path": os.fsdecode(p), "messages": said} for p, said in summary.noted
+        ]
         obj["failures"] = [
             {"path": os.fsdecode(f.path), "kind": f.kind, "message": f.message}
             for f in summary.failures
@@ -59,6 +62,8 @@ def print_verify_summary(summary: VerifySummary, out: TextIO, json_mode: bool) -
     for path, reasons, said in summary.damaged:
         lines.append(f"  damaged: {printable_path(path)}: {', '.join(reasons)}")
         lines += [f"      {message}" for message in said[:3]]
+    for path, said in summary.noted[:10]:
+        lines.append(f"  note: {printable_path(path)}: {said[0]}")
     for f in summary.failures[:10]:
         lines.append(f"  ! {f.kind}: {printable_path(f.path)}: {f.message}")
     if len(summary.failures) > 10:

@@ -108,8 +108,8 @@ def _check_roots(settings: Settings, roots: tuple[bytes, ...]) -> None:
 
     absent = [r for r in roots if not os.path.exists(r)]
     catalogued: set[bytes] = set()
-    if absent and settings.db.exists():
-        catalog = open_catalog(settings.db, create=False)
+    if absent and (settings.db_url is not None or settings.db.exists()):
+        catalog = open_catalog(settings.catalog, create=False)
         try:
             catalogued = {r for r in absent if any_present_under(catalog, r)}
         finally:

@@ -14,6 +14,7 @@ from typing import Any, Final, Literal
 from mediashelf.catalog.connect import Catalog
 from mediashelf.catalog.dialect import Compiled
 from mediashelf.catalog.dupes import item_paths
+from mediashelf.catalog.roots import placement
 from mediashelf.dupes import groups, rank, similar
 from mediashelf.dupes.hashing import Entry, Hasher, HashStats, current
 from mediashelf.events import Sink
@@ -111,6 +112,7 @@ def _finish(
     else:
         paths = item_paths(catalog, ids)
     reported: set[bytes] = {f.path for f in failures}
+    where = placement(catalog)
     out: list[Group] = []
     for kind, cluster in found:
         by_inode: dict[tuple[int, int], list[tuple[tuple[Any, ...], Entry, bytes]]] = {}
@@ -118,6 +120,13 @@ def _finish(
             path = paths.get(e.id)
             if path is None:
                 continue  # removed from the catalog meanwhile
+            host = None if where.trivial else where.place(path)[1]
+            if host is not None and host != where.host:  # another machine's disk
+                if path not in reported:
+                    reported.add(path)
+                    reason = f"on {host}, not mounted on this machine: look for it there"
+                    failures.append(Failure(path, "dupes", "elsewhere", reason))
+                continue
             # what the catalog says must still hold on disk: the groups rest on it
             problem = current(path, e.fingerprint)
             if problem is not None:

@@ -15,6 +15,7 @@ from typing import Any, Final
 
 from mediashelf.catalog.connect import Catalog
 from mediashelf.catalog.dupes import columns_of
+from mediashelf.catalog.roots import mounts
 
 #: columns the ranking reads
 RANK_COLUMNS: Final = (
@@ -31,11 +32,12 @@ Row = dict[str, Any]
 
 
 def load(catalog: Catalog, ids: Iterable[int]) -> dict[int, Row]:
-    """The rows the ranking needs, by item id."""
+    """The rows the ranking needs, by item id (paths as this host sees them)."""
+    local = mounts(catalog).local
     out: dict[int, Row] = {}
     for values in columns_of(catalog, ids, RANK_COLUMNS):
         row = dict(zip(RANK_COLUMNS, values, strict=True))
-        row["path"] = bytes(row["path"])
+        row["path"] = local(bytes(row["path"]))
         out[row["id"]] = row
     return out
 

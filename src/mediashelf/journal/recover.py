@@ -41,8 +41,10 @@ def _settle(step: Step, rec: Recovered) -> None:
 
 def recover(catalog: Catalog) -> list[Recovered]:
     """Settle every run a crash left unfinished.  The caller holds the writer lease."""
+    from mediashelf.catalog.roots import this_host
+
     out = []
-    for run in tables.unfinished(catalog):
+    for run in tables.unfinished(catalog, this_host()):
         rec = Recovered(run.id, run.command)
         with catalog.atomic():
             for step in tables.ops_of(catalog, run.id, "intended"):

@@ -40,6 +40,7 @@ def run_object(run: Run) -> dict[str, Any]:
         "counts": run.counts,
         "undo_of": run.undo_of,
         "undone_by": run.undone_by,
+        "host": run.host,
     }
 
 

@@ -57,12 +57,15 @@ def undo_steps(
 
 
 def _chosen(catalog: Catalog, run_id: int | None) -> Run:
-    """The run to undo: `run_id`, or the last one not undone yet."""
+    """The run to undo: `run_id`, or the last one of this host not undone yet."""
+    from mediashelf.catalog.roots import this_host
+
+    host = this_host()
     if run_id is None:
         candidates = [
             r
             for r in tables.runs(catalog)
-            if r.undone_by is None and r.status != "running" and r.mode != "undo"
+            if r.undone_by is None and r.status != "running" and r.mode != "undo" and r.mine(host)
         ]
         if not candidates:
             raise ConfigError("nothing to undo: `shelf history` lists the runs")
@@ -72,6 +75,10 @@ def _chosen(catalog: Catalog, run_id: int | None) -> Run:
         if found is None:
             raise ConfigError(f"no run {run_id}: `shelf history` lists the runs")
         run = found
+    if not run.mine(host):
+        raise ConfigError(
+            f"run {run.id} was made on {run.host}: undo it there (its paths are that machine's)"
+        )
     if run.mode == "undo":
         raise ConfigError(
             f"run {run.id} is itself an undo (of run {run.undo_of}); "

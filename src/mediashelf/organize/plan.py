@@ -16,6 +16,7 @@ from mediashelf.catalog import tree
 from mediashelf.catalog.connect import Catalog
 from mediashelf.catalog.journal import Step
 from mediashelf.catalog.organize import plan_rows
+from mediashelf.catalog.roots import placement
 from mediashelf.config import OrganizeSettings
 from mediashelf.errors import ConfigError, PlanError
 from mediashelf.journal import mkdir_steps
@@ -171,7 +172,20 @@ class _Planner:
             )
         rows = plan_rows(self.catalog, user, self.dests.queries(), self.dests.columns)
         self.plan.unmatched = sum(1 for index, _ in rows if index is None)
-        return [(row, index) for index, row in rows if index is not None]
+        where = placement(self.catalog)
+        if where.trivial:
+            return [(row, index) for index, row in rows if index is not None]
+        out = []
+        for index, row in rows:
+            if index is None:
+                continue
+            row["path"], host, _ = where.place(row["path"])
+            if host is not None and host != where.host:  # another machine's disk
+                reason = f"on {host}, not mounted on this machine: organize it there"
+                self.plan.conflicts.append(Conflict(row["path"], b"", reason))
+                continue
+            out.append((row, index))
+        return out
 
     def build(self) -> Plan:
         pending = self._rows()

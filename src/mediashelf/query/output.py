@@ -73,6 +73,9 @@ def item_object(row: Row, fields: Sequence[str] | None = None) -> dict[str, Any]
     for name in (*AUDIO_FIELD_NAMES, *_VISUAL_NAMES):
         if name not in obj and row.get(name) is not None:
             obj[name] = _json_value(name, row[name])
+    if "host" in row:  # where the item is: the machine and the root it was scanned from
+        obj["host"] = row["host"]
+        obj["root"] = os.fsdecode(row["root"]) if row["root"] is not None else None
     if row["missing"]:
         obj["missing"] = True
     if row["error"]:

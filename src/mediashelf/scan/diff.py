@@ -8,6 +8,7 @@ renames found by inode, new inode numbers) and returns the files to read.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -99,12 +100,21 @@ class DiffPhase:
     name: ClassVar[str] = "diff"
 
     def __init__(
-        self, writer: Writer, known: dict[bytes, FolderEntry], *, full: bool, has_items: bool
+        self,
+        writer: Writer,
+        known: dict[bytes, FolderEntry],
+        *,
+        full: bool,
+        has_items: bool,
+        local: Callable[[bytes], bytes] | None = None,
     ) -> None:
         self.writer = writer
         self.known = known
         self.full = full
         self.has_items = has_items  # an empty catalog has no rows to load or move
+        self.claimed: set[int] = set()  # rows a file of this scan was found to be
+        #: a catalogued path as this host sees it (another host's mount: see roots.Mounts)
+        self.local = local or (lambda path: path)
 
     def folder(self, listing: Listing) -> FolderChanges | None:
         """What changed in one folder; None when its signature says nothing did."""
@@ -124,8 +134,11 @@ class DiffPhase:
         for row_id, fs in d.refingerprint:
             writer.refingerprint(row_id, fs)
         out.tasks = [(fs, fid, "changed") for _, fs in d.changed]
+        # the rows with the inodes of this folder's new files, in one look-up
+        news = [fs for _, fs in d.restored] + (d.added if self.has_items else [])
+        inodes = writer.by_inodes(news) if news else {}
         for row_id, fs in d.restored:
-            old = moved_by_inode(writer, fs)
+            old = moved_by_inode(inodes.get((fs.dev, fs.ino), ()), fs, self.claimed, self.local)
             if old is not None:
                 # another catalogued file was moved onto this path: it keeps its identity,
                 # and the row of the file deleted from here earlier is dropped
@@ -136,7 +149,7 @@ class DiffPhase:
                 # back at its old path: its own row again, never another file's move
                 out.tasks.append((fs, fid, "restored"))
         for fs in d.added:
-            old = moved_by_inode(writer, fs) if self.has_items else None
+            old = moved_by_inode(inodes.get((fs.dev, fs.ino), ()), fs, self.claimed, self.local)
             if old is not None:
                 self._move(out, old, fs)
             else:

@@ -5,8 +5,8 @@
     extract  read new and changed files in worker processes   scan.extract, scan.pool
     write    their rows into the catalog; moves by content    scan.write, scan.moves
     (then)   catalogued folders the walk did not see: missing
-    guard    roots that look unmounted are not walked; files found gone are marked
-             missing only if not too many of a root vanished at once  scan.guard
+    guard    roots that look unmounted (or hold another volume) are not walked; files
+             gone are marked missing unless too many of a root vanished  scan.guard
 
 The phases stream: the walk runs ahead, each folder is diffed as it is listed, files
 to read go to the pool in batches, and batches are written as they come back.  Plain
@@ -37,28 +37,16 @@ from mediashelf.events import FileEvent, NullSink, Sink
 from mediashelf.model import Failure, Listing, display_path
 from mediashelf.scan.diff import DiffPhase, FolderChanges
 from mediashelf.scan.extract import Task, peak_rss_kb
-from mediashelf.scan.guard import Guard
+from mediashelf.scan.guard import Guard, outermost
+from mediashelf.scan.guard import under_any as _under
 from mediashelf.scan.pool import Completed, ExtractPool
 from mediashelf.scan.summary import ScanSummary
-from mediashelf.scan.walk import Unchanged, WalkStats, parallel_walk, walk
+from mediashelf.scan.walk import Unchanged, WalkStats, parallel_walk, renamed, walk, within_limit
 from mediashelf.scan.write import WritePhase, Written
 from mediashelf.signals import StopRequest
 
 #: files diffed but not yet sent to the pool: lets the walk run ahead for the ETA
 MAX_QUEUED = 50_000
-
-
-def _under(path: bytes, roots: list[bytes]) -> bool:
-    return any(path == r or path.startswith(r.rstrip(b"/") + b"/") for r in roots)
-
-
-def outermost(roots: list[bytes]) -> list[bytes]:
-    """Drop repeated roots and roots inside another one, so nothing is walked twice."""
-    kept: list[bytes] = []
-    for root in sorted(set(roots), key=len):
-        if not _under(root, kept):
-            kept.append(root)
-    return kept
 
 
 def run_scan(
@@ -71,6 +59,7 @@ def run_scan(
     within: Sequence[bytes] = (),
     shallow: Collection[bytes] = (),
     accept_missing: bool = False,
+    accept_volume: bool = False,
 ) -> ScanSummary:
     """Bring the catalog in step with the files under `roots`.
 
@@ -82,7 +71,9 @@ def run_scan(
     watcher rescanning the folders that changed): the mount guard judges those, and
     excludes with a `/` are relative to them.  Roots in `shallow` are listed without
     their sub-folders.  `accept_missing`: mark files gone even if more than the
-    guard's share of a root vanished at once.
+    guard's share of a root vanished at once.  `accept_volume`: the user vouches for
+    what is mounted at the roots now (the guard lets every root through and records
+    its identity afresh).
     """
     t_start = time.perf_counter()
     deep = outermost([r for r in roots if r not in shallow])
@@ -94,15 +85,20 @@ def run_scan(
     }
     if within:  # recorded as a scan of the roots (where emptied folders stop being pruned)
         options["folders"] = len(roots)
-    scan_id = start_scan(catalog, [display_path(r) for r in (within or roots)], options)
     guard = Guard(
         catalog,
         list(within) or roots,
         share=settings.hold_missing_share,
         minimum=settings.hold_missing_min,
         accept=accept_missing,
+        accept_volume=accept_volume,
     )
+    held = guard.check()  # a root the guard holds is not walked: nothing is marked missing
+    roots = [r for r in roots if not _under(r, [h.root for h in held])]
+    guard.record([r for r in guard.roots if not _under(r, [h.root for h in held])])
+    scan_id = start_scan(catalog, [display_path(r) for r in (within or roots)], options, guard.host)
     scan = _Scan(catalog, settings, roots, scan_id, full, progress or NullSink(), guard, shallow)
+    scan.summary.held = held
     if within:  # a folder inside the roots that is gone was deleted: the sweep says so
         scan.roots = [r for r in scan.roots if os.path.lexists(r)]
     with StopRequest() as stop:
@@ -141,22 +137,25 @@ class _Scan:
         self.sink = sink
         self.guard = guard
         self.summary = ScanSummary(scan_id, [display_path(r) for r in roots])
-        self.summary.held = guard.check()
-        # a root the guard holds is not walked: nothing under it can be marked missing
-        roots = [r for r in roots if not _under(r, [h.root for h in self.summary.held])]
-        self.roots = roots
+        self.roots = roots  # as this host sees them; the catalog's paths: `mounts.canon`
+        self.mounts = mounts = guard.mounts
         self.shallow = {r for r in shallow if r in roots}
-        self.writer = Writer(catalog, scan_id, profile.write_batch)
+        canon_roots = [mounts.canon(r) for r in roots]
+        self.known = folders_under(catalog, canon_roots)
+        folder_ids = {path: entry[0] for path, entry in self.known.items()}
+        self.writer = Writer(catalog, scan_id, profile.write_batch, folder_ids, canon_roots)
         self.pool = ExtractPool(settings.jobs, profile.timeout, profile.memory_mb, scan_id)
-        self.known = folders_under(catalog, roots)
         if self.shallow:  # a shallow root answers for itself, not for its sub-folders
-            deep = [r for r in roots if r not in self.shallow]
-            for path in [p for p in self.known if p not in self.shallow]:
+            shallow_canon = {mounts.canon(r) for r in self.shallow}
+            deep = [c for r, c in zip(roots, canon_roots, strict=True) if r not in self.shallow]
+            for path in [p for p in self.known if p not in shallow_canon]:
                 if not _under(path, deep):
                     del self.known[path]
         catalogued = has_items(catalog)
-        self.diff = DiffPhase(self.writer, self.known, full=full, has_items=catalogued)
-        self.write = WritePhase(self.writer, has_items=catalogued)
+        self.diff = DiffPhase(
+            self.writer, self.known, full=full, has_items=catalogued, local=mounts.local
+        )
+        self.write = WritePhase(self.writer, has_items=catalogued, mounts=mounts)
         self.seconds = {"walk": 0.0, DiffPhase.name: 0.0, WritePhase.name: 0.0}
         self.walk_stats = WalkStats()
         self.seen: set[bytes] = set()  # folders listed
@@ -178,6 +177,8 @@ class _Scan:
             seconds["walk"] += time.perf_counter() - t0
             if item is None:
                 break
+            if not self.mounts.identity:  # the catalog's paths, not this host's
+                item = renamed(item, self.mounts.canon)
             if isinstance(item, Listing):
                 self._diff(item)
             elif isinstance(item, Unchanged):
@@ -204,9 +205,12 @@ class _Scan:
         base = self.guard.root_of
         if s.jobs > 1 and self.known and not (self.full or s.follow_symlinks or self.shallow):
             # a rescan: split the walk over processes (see parallel_walk)
+            known = self.known
+            if not self.mounts.identity:
+                known = {self.mounts.local(p): entry for p, entry in known.items()}
             return parallel_walk(
                 self.roots,
-                self.known,
+                known,
                 s.jobs,
                 exclude=s.exclude,
                 one_file_system=s.one_file_system,
@@ -233,6 +237,13 @@ class _Scan:
         self.sink.done(item.files)
 
     def _diff(self, listing: Listing) -> None:
+        if self.catalog.path_limit is not None:  # paths too long to catalogue: failures
+            limited, too_long = within_limit(listing, self.catalog.path_limit)
+            if too_long:
+                self._failed(too_long)
+            if limited is None:
+                return
+            listing = limited
         t0 = time.perf_counter()
         summary, sink = self.summary, self.sink
         self.seen.add(listing.dir)
@@ -261,7 +272,11 @@ class _Scan:
             self._moved(changes.moved)
         self.sink.done(changes.unchanged + len(changes.moved))
         if changes.tasks:
-            self.queue += changes.tasks
+            tasks = changes.tasks
+            if not self.mounts.identity:  # the workers read the files where they are here
+                local = self.mounts.local
+                tasks = [(fs._replace(path=local(fs.path)), fid, c) for fs, fid, c in tasks]
+            self.queue += tasks
             self.write.expect(changes.folder_id, len(changes.tasks), changes.signature)
 
     def _pump(self, block: bool) -> None:
@@ -316,8 +331,9 @@ class _Scan:
         t0 = time.perf_counter()
         stats = self.walk_stats
         if not stats.incomplete:  # a walker died: what it did not list is not known gone
+            unreadable = [self.mounts.canon(d) for d in stats.unreadable_dirs]
             for path, (fid, _) in self.known.items():
-                if path not in self.seen and not _under(path, stats.unreadable_dirs):
+                if path not in self.seen and not _under(path, unreadable):
                     self.swept.add(fid)
                     self._gone(self.writer.present_ids(fid), path, fid)
         self.seconds[DiffPhase.name] += time.perf_counter() - t0

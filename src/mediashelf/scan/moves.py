@@ -10,10 +10,11 @@ file is a copy, and a new row.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from mediashelf.catalog.rows import PATH, QUICK_HASH, SIZE
-from mediashelf.catalog.writer import ItemRow, Writer
+from mediashelf.catalog.rows import PATH
+from mediashelf.catalog.writer import ItemRow
 from mediashelf.model import FileStat
 
 
@@ -21,12 +22,17 @@ def same_content_fingerprint(row: ItemRow, fs: FileStat) -> bool:
     return row.size == fs.size and row.mtime_ns == fs.mtime_ns
 
 
-def path_gone(row: ItemRow) -> bool:
-    """True when a catalogued path no longer holds that row's file (so the row may move)."""
+def _same(path: bytes) -> bytes:
+    return path
+
+
+def path_gone(row: ItemRow, local: Callable[[bytes], bytes] = _same) -> bool:
+    """True when a catalogued path (`local`: as this host sees it) no longer holds
+    that row's file (so the row may move)."""
     if row.missing:
         return True
     try:
-        st = os.lstat(row.path)
+        st = os.lstat(local(row.path))
     except FileNotFoundError:
         return True
     except OSError:
@@ -34,17 +40,41 @@ def path_gone(row: ItemRow) -> bool:
     return (st.st_dev, st.st_ino) != (row.dev, row.ino)
 
 
-def moved_by_inode(writer: Writer, fs: FileStat) -> ItemRow | None:
-    """The row a listed file was renamed from: same inode, size and mtime, old path gone."""
-    for row in writer.by_inode(fs):
-        if same_content_fingerprint(row, fs) and path_gone(row):
+def moved_by_inode(
+    candidates: Iterable[ItemRow],
+    fs: FileStat,
+    claimed: set[int],
+    local: Callable[[bytes], bytes] = _same,
+) -> ItemRow | None:
+    """The row a listed file was renamed from, among the rows with its inode
+    (`Writer.by_inodes`): same size and mtime, old path gone, not taken by another
+    file of this scan (`claimed`, which it joins)."""
+    for row in candidates:
+        if (
+            row.path != fs.path
+            and row.id not in claimed
+            and same_content_fingerprint(row, fs)
+            and path_gone(row, local)
+        ):
+            claimed.add(row.id)
             return row
     return None
 
 
-def moved_by_content(writer: Writer, row: tuple[Any, ...]) -> ItemRow | None:
-    """The row a newly read file was moved from: same size and quick hash, old path gone."""
-    for candidate in writer.by_content(row[SIZE], row[QUICK_HASH], row[PATH]):
-        if path_gone(candidate):
+def moved_by_content(
+    candidates: Iterable[ItemRow],
+    row: tuple[Any, ...],
+    claimed: set[int],
+    local: Callable[[bytes], bytes] = _same,
+) -> ItemRow | None:
+    """The row a newly read file was moved from, among the rows with its size and quick
+    hash (`Writer.by_contents`): old path gone, not taken by another file of this scan."""
+    for candidate in candidates:
+        if (
+            candidate.path != row[PATH]
+            and candidate.id not in claimed
+            and path_gone(candidate, local)
+        ):
+            claimed.add(candidate.id)
             return candidate
     return None

@@ -54,6 +54,7 @@ class VerifySummary:
     undecodable: int = 0  # of a format with no decoder here
     verified: int = 0
     damaged: list[tuple[bytes, list[str], list[str]]] = field(default_factory=list)
+    noted: list[tuple[bytes, list[str]]] = field(default_factory=list)  # whole, with a remark
     failures: list[Failure] = field(default_factory=list)
     interrupted: bool = False
     seconds: float = 0.0
@@ -211,6 +212,8 @@ def _keep(
         damage, messages = row[6], row[7]
         if damage is not None:
             damaged.append((fs.path, json.loads(damage), json.loads(messages or "[]")))
+        elif messages is not None:
+            summary.noted.append((fs.path, json.loads(messages)))
     store_verifications(catalog, rows)
     summary.verified += len(rows)
     summary.damaged += damaged

@@ -7,6 +7,7 @@ counted or sorted ahead of time; memory holds only the directory stack.
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import os
 import pickle
@@ -50,6 +51,8 @@ def signature(rows: list[Row]) -> bytes:
     return xxhash.xxh3_128_digest(pickle.dumps(rows, protocol=5))
 
 
+#: the file that identifies a root's volume (scan.guard): never catalogued
+ANCHOR = b".mediashelf-root"
 _S_IFMT = 0o170000
 _S_IFREG = stat.S_IFREG
 _VANISHED = "disappeared while the folder was being listed"
@@ -76,6 +79,37 @@ class Unchanged:
     folders: list[bytes]
     files: int
     bytes: int
+
+
+def renamed(
+    item: Listing | Failure | Unchanged, rename: Callable[[bytes], bytes]
+) -> Listing | Failure | Unchanged:
+    """A walk's result with its paths renamed (as the catalog has them, where this host
+    mounts a volume elsewhere: catalog.roots.Mounts)."""
+    if isinstance(item, Listing):
+        return dataclasses.replace(item, dir=rename(item.dir))
+    if isinstance(item, Unchanged):
+        return Unchanged([rename(f) for f in item.folders], item.files, item.bytes)
+    return dataclasses.replace(item, path=rename(item.path))
+
+
+def within_limit(listing: Listing, limit: int) -> tuple[Listing | None, list[Failure]]:
+    """The listing without the files whose path is longer than `limit` bytes (what the
+    catalog can index), and a failure for each of them; None for the listing when the
+    folder's own path is too long."""
+    base = listing.dir.rstrip(b"/") + b"/"
+    keep = [r for r in listing.rows if len(base) + len(r[0]) <= limit]
+    if len(keep) == len(listing.rows) and len(listing.dir) <= limit:
+        return listing, []
+    why = f"its path is longer than the {limit:,} bytes the catalog can index"
+    failures = [
+        Failure(base + r[0], "walk", "path too long", why)
+        for r in listing.rows
+        if len(base) + len(r[0]) > limit
+    ]
+    if len(listing.dir) > limit:
+        return None, failures
+    return dataclasses.replace(listing, rows=keep), failures
 
 
 class _Lister:
@@ -108,7 +142,7 @@ class _Lister:
                 append = rows.append
                 for entry in it:
                     name = entry.name
-                    if name_rx is not None and name_rx.match(name):
+                    if (name_rx is not None and name_rx.match(name)) or name == ANCHOR:
                         continue
                     if path_rx is not None and path_rx.match(entry.path[prefix_len:]):
                         continue

@@ -26,8 +26,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from mediashelf.app.inbox import Filed, file_settled
-from mediashelf.app.scan import rescan, root_problem
+from mediashelf.app.scan import lease_keys, rescan, root_problem
 from mediashelf.app.session import writing
+from mediashelf.catalog import Catalog
 from mediashelf.config import Settings
 from mediashelf.errors import CatalogBusy
 from mediashelf.events import NullSink
@@ -235,6 +236,9 @@ class Watcher:
                 create=True,
                 durable=inbox is not None,
                 settled=lambda rec: self.note(rec.message()),
+                # on a server, a batch that only scans locks its roots' volumes, so other
+                # machines' scans go on; one that moves files locks the whole catalog
+                scope=None if inbox is not None else self._lease_keys,
             ) as catalog:
                 summary = rescan(
                     self.settings, catalog, folders, within=self.roots, shallow=shallow,
@@ -270,6 +274,9 @@ class Watcher:
         if summary.interrupted or (filed is not None and filed.status == "interrupted"):
             self.stop.event.set()
         return summary
+
+    def _lease_keys(self, catalog: Catalog) -> list[int]:
+        return lease_keys(catalog, [r for r in self.roots if os.path.isdir(r)])
 
     def _busy(self, targets: list[Target], message: str) -> None:
         """Another command holds the catalog: keep the folders dirty and try again later."""

@@ -8,6 +8,7 @@ threaded server should not do itself.  The page's Stop button is that SIGTERM.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import multiprocessing
 import threading
@@ -66,13 +67,15 @@ class PipeSink:
 def _run(settings: Settings, roots: list[bytes], conn: Connection, command: str) -> None:
     """The scan process: scan `roots` and send what happens down `conn`."""
     from mediashelf.app import session
-    from mediashelf.app.scan import scan
+    from mediashelf.app.scan import lease_keys, scan
     from mediashelf.catalog import driver_error
     from mediashelf.errors import ShelfError
 
     sink = PipeSink(conn)
     try:
-        with session.writing(settings, command=command) as catalog:
+        # on a server, the scan locks its roots' volumes only (other machines scan on)
+        scope = functools.partial(lease_keys, roots=roots)
+        with session.writing(settings, command=command, scope=scope) as catalog:
             summary = scan(settings, catalog, roots, full=False, sink=sink)
         sink.close()
         conn.send(("summary", summary.as_json()))
@@ -81,7 +84,8 @@ def _run(settings: Settings, roots: list[bytes], conn: Connection, command: str)
     except KeyboardInterrupt:
         conn.send(("error", "interrupted before the scan began"))
     except Exception as e:
-        conn.send(("error", f"catalog error: {driver_error(e) or type(e).__name__}"))
+        text = driver_error(e, settings.db_url) or type(e).__name__
+        conn.send(("error", f"catalog error: {text}"))
     finally:
         conn.close()
 

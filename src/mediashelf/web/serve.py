@@ -88,7 +88,7 @@ def run(state: State, host: str, port: int, token_note: str, out: TextIO) -> int
         state.policy = type(state.policy).for_bind(host, bound, state.policy.token)
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{bound}/"
-    print(f"shelf: serving {state.settings.db} at {url} (Ctrl-C to stop)", file=out)
+    print(f"shelf: serving {state.settings.catalog_name} at {url} (Ctrl-C to stop)", file=out)
     if token_note:
         print(f"shelf: {token_note}", file=out)
         if state.policy.token and state.policy.token in token_note:  # made now: shown once

@@ -21,6 +21,8 @@ from mediashelf.extract.damage import Finding, reasons
 #: (encoder delay and padding of lossy codecs)
 _LENGTH_SLACK_S: Final = 0.2
 _LENGTH_SLACK: Final = 0.01
+#: the reason of a finding that is reported but is not damage
+NOTE: Final = "note"
 #: error messages kept per file
 _MAX_MESSAGES: Final = 5
 
@@ -125,10 +127,11 @@ def _decode(container: Any, findings: list[Finding], declared: float | None) -> 
         # only a stream shorter than declared is damage: one that decodes longer than
         # its header says is whole (readers differ on priming, edit lists and padding;
         # FFmpeg gives a good 3GP 16.3 s where its header says 15.0)
+        said = f"decoded {seconds:.3f} s, the header says {declared:.3f} s"
         if declared - seconds > slack:
-            findings.append(
-                Finding("truncated", f"decoded {seconds:.3f} s, the header says {declared:.3f} s")
-            )
+            findings.append(Finding("truncated", said))
+        elif seconds - declared > slack:
+            findings.append(Finding(NOTE, f"{said}: longer than declared, which is not damage"))
     return seconds
 
 

@@ -15,7 +15,9 @@ Each part runs a real `shelf watch --json` process on a tree in a temporary fold
   it watches a tree of --idle-files files with nothing changing.  Target: < 1% of
   one core.
 - soak: --soak seconds of churn (a bounded loop of adds, edits and deletes in 50
-  folders); the watcher's resident memory sampled every 10 s.  Flat: the last
+  folders, ten changes to one folder and then the next, so every folder settles and
+  is written each round); the watcher's resident memory and the catalogued files
+  sampled every 10 s; at the end, the seconds until the catalog matches the disk.  Flat: the last
   sample within 10% (or 5 MB) of the one after the first minute.
 
 Writes the numbers as JSON with --json.
@@ -196,13 +198,16 @@ def soak(base: Path, settle: float, seconds: float) -> dict[str, Any]:
         (root / f"F{d:02d}").mkdir(parents=True)
     w = Watcher(root, base / "soak.db", settle)
     samples: list[tuple[float, float]] = []
+    rows: list[int] = []  # catalogued files at each sample: the watcher keeps writing
     t0 = time.monotonic()
     i = 0
     try:
         next_sample = t0
         while time.monotonic() - t0 < seconds:
-            folder = root / f"F{i % 50:02d}"
-            path = folder / f"{i % 400:03d}.mp3"  # bounded: 400 names cycle
+            # ten changes to a folder, then the next: each folder is quiet for ~10 s
+            # between its bursts, so it settles and is written every round
+            folder = root / f"F{i // 10 % 50:02d}"
+            path = folder / f"{i % 8}.mp3"  # bounded: 8 names a folder, 400 in all
             if path.exists() and i % 3 == 0:
                 path.unlink()
             else:
@@ -211,6 +216,7 @@ def soak(base: Path, settle: float, seconds: float) -> dict[str, Any]:
             time.sleep(0.02)
             if time.monotonic() >= next_sample:
                 samples.append((round(time.monotonic() - t0), round(w.rss_mb(), 1)))
+                rows.append(w.count())
                 next_sample += 10
         # the churn never leaves a folder quiet for the settle time, so the watcher waits;
         # once it stops, the catalog must come to match the disk
@@ -232,6 +238,7 @@ def soak(base: Path, settle: float, seconds: float) -> dict[str, Any]:
         "rows_in_catalog_at_end": in_catalog,
         "seconds_to_match_after_the_churn": caught_up,
         "rss_mb_samples": samples,
+        "rows_at_samples": rows,
         "rss_after_first_minute_mb": after_minute,
         "rss_last_mb": last,
         "flat": last <= max(after_minute * 1.10, after_minute + 5),

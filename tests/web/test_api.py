@@ -43,6 +43,24 @@ def test_items_are_find_json_objects_with_a_total_and_pages(
     assert narrow["total"] == 3  # the copy of Come Together has the same tags
 
 
+def test_pages_of_a_broad_and_a_narrow_query_are_those_of_the_cli(
+    client: TestClient, library: Library, shelf: Shelf
+) -> None:
+    """A query matching most of the catalog takes its page from a walk in path order
+    (a probe), a narrow one from sorting its matches: both give the CLI's items."""
+    db, _, _ = library
+    shelf.db = db
+    for q in ("kind:audio", "kind:audio ^format:flac", "format:flac", "year:1960..1969"):
+        cli = shelf.find(*q.split())
+        assert cli, q
+        for limit, offset in ((1, 0), (2, 1), (3, max(0, len(cli) - 2)), (2, len(cli)), (50, 0)):
+            page = client.get(
+                "/api/items", params={"q": q, "limit": limit, "offset": offset}
+            ).json()
+            assert page["total"] == len(cli), (q, limit, offset)
+            assert page["items"] == cli[offset : offset + limit], (q, limit, offset)
+
+
 def test_a_bad_query_is_400_with_the_cli_message(
     client: TestClient, shelf: Shelf, library: Library
 ) -> None:

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any, Final
 
+from mediashelf.catalog import tree as t
 from mediashelf.catalog.connect import Catalog
-from mediashelf.catalog.tree import Compiled
+from mediashelf.catalog.tree import Column, Compiled
 
 #: one catalog row by column name
 Row = dict[str, Any]
@@ -54,22 +55,71 @@ def select(
                     yield dict(zip(names, values, strict=True))
 
 
+#: how many times the rows up to the end of the page a probe walks in path order
+_PROBE_PAGES: Final = 4
+
+
 def select_page(
     catalog: Catalog, compiled: Compiled, *, limit: int, offset: int = 0
 ) -> tuple[list[Row], int]:
-    """One page of the matching rows, in the query's order, and how many match in all:
-    one pass over the matches (a window count), then the page's rows by id."""
+    """One page of the matching rows, in the query's order, and how many match in all.
+
+    In path order (the default), a probe first walks the path index for a few pages'
+    worth of rows and tests each: when the page is among them, the query matches much
+    of the catalog, and the page is taken from the walk and the matches only counted
+    (`kind:audio` at 100k: sorting its 100,000 matches for a page took 0.16 s).
+    Otherwise the matches are found through the filter's indexes and sorted, and
+    counted in the same pass (a window count).
+    """
     db = catalog.db
+    limit, offset = max(0, int(limit)), max(0, int(offset))
     with catalog.querying(compiled) as q:
+        if _in_path_order(compiled) and _row_tests(compiled.filter):
+            reach = offset + limit
+            probe = (
+                f"SELECT id, CASE WHEN {q.where} THEN 1 ELSE 0 END FROM items "
+                f"ORDER BY path LIMIT {reach * _PROBE_PAGES}"
+            )
+            hits = [rid for rid, hit in db.execute(probe, q.params) if hit]
+            if len(hits) >= reach:
+                total = db.execute(f"SELECT count(*) FROM items WHERE {q.where}", q.params)
+                return _rows(catalog, hits[offset:reach]), int(total.fetchone()[0])
         sql = (
             f"SELECT id, count(*) OVER () FROM items WHERE {q.where} ORDER BY {q.order} "
-            f"LIMIT {max(0, int(limit))} OFFSET {max(0, int(offset))}"
+            f"LIMIT {limit} OFFSET {offset}"
         )
         page = db.execute(sql, q.params).fetchall()
     if not page:  # past the end (or nothing matches): the total needs a count of its own
         return [], count(catalog, compiled) if offset else 0
-    by_id = rows_by_id(catalog, [rid for rid, _ in page])
-    return [by_id[rid] for rid, _ in page if rid in by_id], int(page[0][1])
+    return _rows(catalog, [rid for rid, _ in page]), int(page[0][1])
+
+
+def _in_path_order(compiled: Compiled) -> bool:
+    keys = compiled.sort
+    return (
+        len(keys) == 1
+        and isinstance(keys[0].expr, Column)
+        and keys[0].expr.name == "path"
+        and not (keys[0].descending or keys[0].nocase or keys[0].nulls_last)
+    )
+
+
+#: filters a row is tested against cheaply (no look-up of its own, unlike a word search)
+_ROW_TESTS: Final = (t.Equals, t.Range, t.NotNull, t.Truth, t.Under, t.Everything, t.Nothing)
+
+
+def _row_tests(node: t.Node) -> bool:
+    """Whether every test of the filter is one a probe can make row by row."""
+    if isinstance(node, t.And | t.Or):
+        return all(_row_tests(n) for n in node.nodes)
+    if isinstance(node, t.Not):
+        return _row_tests(node.node)
+    return isinstance(node, _ROW_TESTS)
+
+
+def _rows(catalog: Catalog, ids: list[int]) -> list[Row]:
+    by_id = rows_by_id(catalog, ids)
+    return [by_id[rid] for rid in ids if rid in by_id]
 
 
 def count(catalog: Catalog, compiled: Compiled) -> int:

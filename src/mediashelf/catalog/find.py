@@ -11,6 +11,7 @@ from typing import Any, Final
 
 from mediashelf.catalog import tree as t
 from mediashelf.catalog.connect import Catalog
+from mediashelf.catalog.dialect import Rendered
 from mediashelf.catalog.tree import Column, Compiled
 
 #: one catalog row by column name
@@ -82,15 +83,14 @@ def select_page(
             )
             hits = [rid for rid, hit in db.execute(probe, q.params) if hit]
             if len(hits) >= reach:
-                total = db.execute(f"SELECT count(*) FROM items WHERE {q.where}", q.params)
-                return _rows(catalog, hits[offset:reach]), int(total.fetchone()[0])
+                return _rows(catalog, hits[offset:reach]), _count(db, q)
         sql = (
             f"SELECT id, count(*) OVER () FROM items WHERE {q.where} ORDER BY {q.order} "
             f"LIMIT {limit} OFFSET {offset}"
         )
         page = db.execute(sql, q.params).fetchall()
-    if not page:  # past the end (or nothing matches): the total needs a count of its own
-        return [], count(catalog, compiled) if offset else 0
+        if not page:  # past the end (or nothing matches): the total needs a count of its own
+            return [], _count(db, q) if offset else 0
     return _rows(catalog, [rid for rid, _ in page]), int(page[0][1])
 
 
@@ -124,8 +124,12 @@ def _rows(catalog: Catalog, ids: list[int]) -> list[Row]:
 
 def count(catalog: Catalog, compiled: Compiled) -> int:
     with catalog.querying(compiled) as q:
-        row = catalog.db.execute(f"SELECT count(*) FROM items WHERE {q.where}", q.params)
-        return int(row.fetchone()[0])
+        return _count(catalog.db, q)
+
+
+def _count(db: Any, q: Rendered) -> int:
+    """How many items a rendered query matches."""
+    return int(db.execute(f"SELECT count(*) FROM items WHERE {q.where}", q.params).fetchone()[0])
 
 
 #: the columns whose distinct values can be listed (column names never come from a request)

@@ -37,6 +37,17 @@ def common_parent() -> argparse.ArgumentParser:
     return common
 
 
+def add_jobs(parser: argparse.ArgumentParser) -> None:
+    """--jobs/-j: the worker processes of the commands that read files in a pool."""
+    parser.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        metavar="N",
+        help="worker processes (default: one per core; 1 = sequential)",
+    )
+
+
 def applying_parent() -> argparse.ArgumentParser:
     """The options of the commands that change files through the journal."""
     applying = argparse.ArgumentParser(add_help=False)

@@ -8,7 +8,7 @@ import json
 import sys
 from typing import TYPE_CHECKING, TextIO
 
-from mediashelf.commands.common import Subparsers, settings_of, writing
+from mediashelf.commands.common import Subparsers, add_jobs, settings_of, writing
 
 if TYPE_CHECKING:
     from mediashelf.scan.summary import ScanSummary
@@ -101,13 +101,7 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         "and bring the catalog in step: added, changed, unchanged, moved, missing.",
     )
     s.add_argument("paths", nargs="+", metavar="PATH", help="folders (or files) to scan")
-    s.add_argument(
-        "--jobs",
-        "-j",
-        type=int,
-        metavar="N",
-        help="worker processes (default: one per core; 1 = sequential)",
-    )
+    add_jobs(s)
     s.add_argument(
         "--profile",
         choices=None,

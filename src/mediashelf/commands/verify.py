@@ -8,7 +8,7 @@ import os
 import sys
 from typing import TYPE_CHECKING, TextIO
 
-from mediashelf.commands.common import Subparsers, settings_of, writing
+from mediashelf.commands.common import Subparsers, add_jobs, settings_of, writing
 
 if TYPE_CHECKING:
     from mediashelf.scan.verify import VerifySummary
@@ -92,13 +92,7 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     s.add_argument(
         "--again", action="store_true", help="decode files verified before and unchanged too"
     )
-    s.add_argument(
-        "--jobs",
-        "-j",
-        type=int,
-        metavar="N",
-        help="worker processes (default: one per core; 1 = sequential)",
-    )
+    add_jobs(s)
     s.add_argument(
         "--timeout",
         type=float,
